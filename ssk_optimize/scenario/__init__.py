@@ -1,0 +1,80 @@
+"""Scenario layer: read YAML (with ``extends`` and ``--set``), validate, freeze.
+
+``load_scenario`` is the only entry point the layers above need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from ssk_optimize.errors import Issue
+from ssk_optimize.scenario.loading import load_merged
+from ssk_optimize.scenario.overrides import apply_overrides
+from ssk_optimize.scenario.schema import Pool, Program, Region, Scenario
+from ssk_optimize.scenario.validation import build_scenario
+
+__all__ = ["LoadedScenario", "Pool", "Program", "Region", "Scenario", "load_scenario",
+           "resolved_yaml"]
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with what it was built from: files, overrides, warnings, hash."""
+
+    scenario: Scenario
+    path: Path
+    files: tuple[Path, ...]
+    overrides: tuple[str, ...]
+    warnings: tuple[Issue, ...] = field(default_factory=tuple)
+
+    @property
+    def resolved_yaml(self) -> str:
+        """The scenario as solved, after ``extends`` and ``--set`` (loads back to the same)."""
+        return resolved_yaml(self.scenario)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the resolved scenario: two runs with the same hash solved the same model."""
+        return scenario_sha256(self.scenario)
+
+
+def load_scenario(path: str | Path, overrides: tuple[str, ...] | list[str] = ()) -> LoadedScenario:
+    """Read, merge, override and validate a scenario file; raise ScenarioError on any problem."""
+    path = Path(path)
+    data, locations, files = load_merged(path)
+    apply_overrides(data, locations, tuple(overrides))
+    scenario, warnings = build_scenario(data, locations)
+    return LoadedScenario(scenario, path, tuple(files), tuple(overrides), tuple(warnings))
+
+
+def scenario_dict(scenario: Scenario) -> dict[str, object]:
+    """Plain JSON-compatible data of a scenario, defaults filled in, absent options left out."""
+    return scenario.model_dump(mode="json", exclude_none=True)
+
+
+def scenario_sha256(scenario: Scenario) -> str:
+    """A stable hash of the resolved scenario."""
+    text = json.dumps(scenario_dict(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def resolved_yaml(scenario: Scenario) -> str:
+    """YAML text of the resolved scenario, readable by :func:`load_scenario`."""
+    data = json.loads(json.dumps(scenario_dict(scenario)), object_hook=_int_year_keys)
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.representer.sort_base_mapping_type_on_output = False  # keep the schema's key order
+    buffer = io.StringIO()
+    buffer.write("# Resolved scenario: every default filled in, `extends` and `--set` applied.\n")
+    yaml.dump(data, buffer)
+    return buffer.getvalue()
+
+
+def _int_year_keys(mapping: dict[str, object]) -> dict[object, object]:
+    return {int(k) if k.isdigit() else k: v for k, v in mapping.items()}

@@ -1,0 +1,65 @@
+"""Shared CLI helpers: error handling with exit codes, rich consoles, money formatting."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from ssk_optimize.errors import Issue, ScenarioError, SskError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def handle_errors(command: F) -> F:
+    """Turn engine errors into ``Error: ...`` on stderr and their exit code; no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
+        try:
+            return command(*args, **kwargs)
+        except SskError as error:
+            if debug:
+                raise
+            print_error(error)
+            sys.exit(error.exit_code)
+        except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+            if debug:
+                raise
+            err.print(f"Error: unexpected {type(error).__name__}: {error} "
+                      "(run with --debug for the traceback and please report it)", markup=False)
+            sys.exit(70)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_error(error: SskError) -> None:
+    """Print an engine error as plain lines on stderr."""
+    if isinstance(error, ScenarioError):
+        errors = [i for i in error.issues if i.severity == "error"]
+        err.print(f"Error: invalid scenario, {len(errors)} problem(s):", markup=False)
+        for issue in errors:
+            err.print(f"  {issue.render()}", markup=False)
+        return
+    err.print(f"Error: {error}", markup=False)
+
+
+def print_warnings(warnings: tuple[Issue, ...] | list[Issue]) -> None:
+    """Warnings go to stderr so ``--json`` output stays clean."""
+    for issue in warnings:
+        err.print(f"Warning: {issue.render()}", markup=False)
+
+
+def money(value: float) -> str:
+    """Thousands separators, no decimals for large figures."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"

@@ -1,0 +1,199 @@
+"""Cross-reference checks: ids, references, cycles, years, holders, and the eligibility warning.
+
+:func:`check_references` runs on whatever items were structurally sound, so it can report its
+problems together with the type errors of other items. :func:`check_warnings` needs the complete
+frozen scenario (it evaluates the rule table).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel
+
+from ssk_optimize.errors import Issue
+from ssk_optimize.scenario.eligibility import eligible_pairs, pool_frame, program_frame
+from ssk_optimize.scenario.loading import location_of
+from ssk_optimize.scenario.schema import Pool, Program, Region, Scenario
+from ssk_optimize.scenario.vocabulary import NATIONAL
+from ssk_optimize.scenario.yamlio import Locations, PathKey
+
+
+def check_references(data: dict[str, Any], items: dict[str, list[BaseModel]],
+                     raw_ids: dict[str, list[str]], locations: Locations) -> list[Issue]:
+    """Duplicate ids, unknown regions / pools / holders / prerequisites, cycles, years."""
+    issues: list[Issue] = []
+    report = _reporter(issues, locations)
+    for section, ids in raw_ids.items():
+        for duplicate in sorted(k for k, n in Counter(ids).items() if n > 1):
+            report((section, duplicate, "id"), f"duplicate id '{duplicate}' in {section}",
+                   "ids must be unique; entries from `extends` merge by id")
+    regions: list[Region] = items["regions"]  # type: ignore[assignment]
+    pools: list[Pool] = items["pools"]  # type: ignore[assignment]
+    programs: list[Program] = items["programs"]  # type: ignore[assignment]
+    region_ids = set(raw_ids["regions"])
+    holders = region_ids | {r.province for r in regions} | {NATIONAL}
+    horizon = _horizon(data)
+    for pool in pools:
+        _known(report, ("pools", pool.id, "holder"), pool.holder, holders, "holder",
+               "a holder is a region id, a province id (regions[].province) or `national`")
+        if horizon and pool.budget:
+            _years(report, ("pools", pool.id, "budget"), pool.budget, horizon)
+    for region in regions:
+        if horizon:
+            _years(report, ("regions", region.id, "baseline_om"), region.baseline_om, horizon)
+            for indicator, by_year in region.targets.items():
+                _years(report, ("regions", region.id, "targets", indicator), by_year, horizon)
+    pool_ids = set(raw_ids["pools"])
+    program_ids = set(raw_ids["programs"])
+    for program in programs:
+        _check_program(report, program, region_ids, pool_ids, program_ids, horizon)
+    _check_cycles(report, programs)
+    _check_indicators(report, data, regions, programs)
+    return issues
+
+
+def _check_program(report: Any, program: Program, region_ids: set[str], pool_ids: set[str],
+                   program_ids: set[str], horizon: tuple[int, int] | None) -> None:
+    at: PathKey = ("programs", program.id)
+    _known(report, at + ("region",), program.region, region_ids, "region")
+    for index, needed in enumerate(program.requires):
+        if needed == program.id:
+            report(at + ("requires", index), "a programme cannot require itself", "remove it")
+        else:
+            _known(report, at + ("requires", index), needed, program_ids, "programme")
+    for year, by_pool in program.locked.items():
+        for pool in by_pool:
+            _known(report, at + ("locked", year, pool), pool, pool_ids, "pool")
+    if horizon is None:
+        return
+    window = program.years or horizon
+    if program.years and (window[0] < horizon[0] or window[1] > horizon[1]):
+        report(at + ("years",), f"years {list(window)} fall outside the horizon {list(horizon)}",
+               "keep `years` inside `horizon`")
+    _years(report, at + ("locked",), program.locked, window, "the programme's years")
+    if isinstance(program.unit_cost, dict):
+        missing = [y for y in range(window[0], window[1] + 1) if y not in program.unit_cost]
+        if missing:
+            report(at + ("unit_cost",), f"unit_cost has no figure for {missing}",
+                   "give a cost for every year of the programme's window, or one figure")
+
+
+def _check_cycles(report: Any, programs: list[Program]) -> None:
+    graph = {p.id: [q for q in p.requires if q != p.id] for p in programs}
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    for start in sorted(graph):
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                if state.get(node) == 2:
+                    continue
+                state[node] = 1
+                path.append(node)
+            children = graph.get(node, [])
+            if index < len(children):
+                stack.append((node, index + 1))
+                child = children[index]
+                if state.get(child) == 1:
+                    cycle = path[path.index(child):] + [child]
+                    report(("programs", child, "requires"), "cycle in `requires`: "
+                           + " -> ".join(cycle), "a programme cannot wait for itself; remove a link")
+                    state[child] = 2
+                elif state.get(child) != 2 and child in graph:
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+                path.pop()
+
+
+def _check_indicators(report: Any, data: dict[str, Any], regions: list[Region],
+                      programs: list[Program]) -> None:
+    known = {k for r in regions for k in (*r.targets, *r.baseline)}
+    known |= {k for p in programs for k in p.serves}
+    objective = data.get("objective")
+    weights = objective.get("weights") if isinstance(objective, dict) else None
+    for indicator in weights or {}:
+        if isinstance(weights, dict) and indicator not in known:
+            _known(report, ("objective", "weights", indicator), indicator, known, "indicator")
+
+
+def check_warnings(scenario: Scenario, locations: Locations) -> list[Issue]:
+    """Programmes no pool may fund (a warning naming the rule that excludes each source)."""
+    issues: list[Issue] = []
+    report = _reporter(issues, locations)
+    pairs = eligible_pairs(scenario, program_frame(scenario))
+    fundable = set(pairs.loc[pairs["capex"], "program"])
+    pools = pool_frame(scenario)
+    by_id = {p.id: p for p in scenario.programs}
+    for program in scenario.programs:
+        if program.id in fundable:
+            continue
+        mine = pairs[pairs["program"] == program.id]
+        reasons = dict(zip(mine["source"], mine["capex_reason"], strict=False))
+        missing = sorted(set(pools["source"]) - set(reasons))
+        parts = [f"{s}: {r}" for s, r in sorted(reasons.items())]
+        parts += [f"{s}: no pool held by {program.region}, its province or national" for s in missing]
+        at = ("programs", program.id)
+        severity = "error" if by_id[program.id].min_quantity > 0 else "warning"
+        text = "no pool may legally fund this programme; " + "; ".join(parts or ["no pools"])
+        if severity == "error":
+            text = "min_quantity > 0 but " + text
+        report(at, text, "check kind/scale/locations/sources, or add a pool", severity)
+    _check_locked(report, scenario, pairs)
+    return issues
+
+
+def _check_locked(report: Any, scenario: Scenario, pairs: Any) -> None:
+    allowed = set(zip(pairs.loc[pairs["capex"], "program"], pairs.loc[pairs["capex"], "pool"],
+                      strict=True))
+    pools = {p.id: p for p in scenario.pools}
+    spent: Counter[tuple[str, int]] = Counter()
+    for program in scenario.programs:
+        for year, by_pool in program.locked.items():
+            for pool, amount in by_pool.items():
+                spent[(pool, year)] += amount
+                if amount > 0 and (program.id, pool) not in allowed:
+                    report(("programs", program.id, "locked", year, pool),
+                           f"locked money on pool '{pool}', which may not fund this programme",
+                           "lock money only on an eligible pool")
+    for (pool, year), amount in sorted(spent.items()):
+        budget = pools[pool].budget_in(year)
+        if amount > budget * (1 + 1e-9):
+            report(("pools", pool), f"locked money {amount:g} in {year} exceeds the budget "
+                   f"{budget:g}", "raise the budget or lower the locked amounts")
+
+
+def _horizon(data: dict[str, Any]) -> tuple[int, int] | None:
+    value = data.get("horizon")
+    if (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)
+            and value[0] <= value[1]):
+        return value[0], value[1]
+    return None
+
+
+def _years(report: Any, at: PathKey, by_year: dict[int, Any], window: tuple[int, int],
+           what: str = "the horizon") -> None:
+    for year in by_year:
+        if not window[0] <= year <= window[1]:
+            report(at + (year,), f"year {year} is outside {what} {list(window)}",
+                   "remove it or widen the window")
+
+
+def _known(report: Any, at: PathKey, value: str, known: set[str], what: str, fix: str = "") -> None:
+    if value in known:
+        return
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    report(at, f"unknown {what} '{value}'{hint}", fix)
+
+
+def _reporter(issues: list[Issue], locations: Locations) -> Any:
+    def report(at: PathKey, message: str, fix: str = "", severity: str = "error") -> None:
+        file, line, _ = location_of(locations, at)
+        issues.append(Issue(".".join(str(p) for p in at), message, file=file, line=line, fix=fix,
+                            severity=severity))
+    return report

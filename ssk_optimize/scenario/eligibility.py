@@ -1,0 +1,94 @@
+"""Eligible (programme, pool) pairs for capital and O&M money, vectorised over programmes and pools.
+
+A pair is eligible when the pool's holder covers the programme (holder = the programme's region,
+its province, or ``national``) and the rule row of the pool's source type allows the programme
+(:func:`ssk_optimize.scenario.rules.eligibility_reasons`). The model builds its ``fund`` and ``om``
+columns from these frames; validation reads them for the "no eligible source" warning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ssk_optimize.scenario.rules import eligibility_reasons
+from ssk_optimize.scenario.schema import Scenario
+from ssk_optimize.scenario.vocabulary import NATIONAL
+
+
+def program_frame(scenario: Scenario) -> pd.DataFrame:
+    """One row per programme with the attributes the rules read, in scenario order."""
+    desa = {region.id: region.desa for region in scenario.regions}
+    province = {region.id: region.province for region in scenario.regions}
+    frame = pd.DataFrame({
+        "program": [p.id for p in scenario.programs],
+        "region": [p.region for p in scenario.programs],
+        "kind": [p.kind for p in scenario.programs],
+        "scale": [p.scale for p in scenario.programs],
+        "subsector": [p.subsector for p in scenario.programs],
+        "locations": [tuple(p.locations) for p in scenario.programs],
+        "sources": [p.sources for p in scenario.programs],
+        "om_rate": [p.om_rate for p in scenario.programs],
+    })
+    frame["province"] = frame["region"].map(province)
+    frame["region_desa"] = frame["region"].map(desa).fillna(0).astype(int)
+    return frame
+
+
+def pool_frame(scenario: Scenario) -> pd.DataFrame:
+    """One row per pool: id, source type, holder, firm."""
+    return pd.DataFrame({
+        "pool": [b.id for b in scenario.pools],
+        "source": [b.source for b in scenario.pools],
+        "holder": [b.holder for b in scenario.pools],
+        "firm": [b.firm for b in scenario.pools],
+    })
+
+
+def eligible_pairs(scenario: Scenario, programs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every (programme, pool) pair whose holder covers the programme, with two flags.
+
+    Columns: ``program, pool, source, capex, om, capex_reason, om_reason`` where the flags say
+    whether capital money / O&M money may flow on the pair and the reasons say why not. Pairs
+    whose holder does not cover the programme are left out entirely.
+    """
+    programs = program_frame(scenario) if programs is None else programs
+    pools = pool_frame(scenario)
+    capex_reason = eligibility_reasons(programs, scenario.rules)
+    om_reason = eligibility_reasons(programs, scenario.rules, kind_override="om")
+    candidates = _covering(programs, pools)
+    rows = candidates["program_row"].to_numpy()
+    sources = candidates["source"].to_numpy(dtype=object)
+    capex_text = _pick(capex_reason, rows, sources)
+    om_text = _pick(om_reason, rows, sources)
+    no_om = programs["om_rate"].to_numpy()[rows] <= 0
+    om_text = np.where(no_om & (om_text == ""), "programme has no O&M (om_rate 0)", om_text)
+    return pd.DataFrame({
+        "program": candidates["program"].to_numpy(dtype=object),
+        "pool": candidates["pool"].to_numpy(dtype=object),
+        "source": sources,
+        "capex": capex_text == "",
+        "om": om_text == "",
+        "capex_reason": capex_text,
+        "om_reason": om_text,
+    })
+
+
+def _covering(programs: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:
+    """(programme, pool) candidates where the pool's holder is the region, province or national."""
+    keyed = programs[["program", "region", "province"]].reset_index(names="program_row")
+    by_region = keyed.merge(pools, left_on="region", right_on="holder")
+    by_province = keyed.merge(pools, left_on="province", right_on="holder")
+    national = keyed.merge(pools[pools["holder"] == NATIONAL], how="cross")
+    both = pd.concat([by_region, by_province, national], ignore_index=True)
+    both = both.drop_duplicates(["program_row", "pool"])
+    pool_order = {pool: i for i, pool in enumerate(pools["pool"])}
+    both["pool_row"] = both["pool"].map(pool_order)
+    return both.sort_values(["program_row", "pool_row"], kind="stable").reset_index(drop=True)
+
+
+def _pick(reasons: pd.DataFrame, rows: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    if len(rows) == 0:
+        return np.empty(0, dtype=object)
+    columns = reasons.columns.get_indexer(sources)
+    return reasons.to_numpy(dtype=object)[rows, columns]

@@ -1,0 +1,206 @@
+"""Scenario files -> one merged plain dict with a location map.
+
+Handles ``extends:`` (one path or a list; deep merge; lists of mappings merge by ``id``; relative
+paths resolve from the file that names them; cycles refused) and ``{table: file.csv|.parquet}``
+sections for large regions / pools / programmes lists.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from ssk_optimize.errors import Issue, ScenarioError
+from ssk_optimize.scenario.yamlio import Locations, PathKey, display_name, read_yaml_file
+
+TABLE_SECTIONS = ("regions", "pools", "programs")
+
+
+def load_merged(path: Path) -> tuple[dict[str, Any], Locations, list[Path]]:
+    """Read ``path`` and everything it extends; return merged data, locations and files read."""
+    files: list[Path] = []
+    data, locations = _load(path.resolve(), (), files, shown=display_name(path))
+    return data, locations, files
+
+
+def _load(path: Path, stack: tuple[Path, ...], files: list[Path],
+          shown: str | None = None) -> tuple[dict[str, Any], Locations]:
+    shown = shown or display_name(path)
+    data, locations = read_yaml_file(path, shown)
+    files.append(path)
+    if data is None:
+        raise ScenarioError([Issue("", "the file is empty", file=shown, line=1,
+                                   fix="start from `ssk-opt init DIR`, which writes a starter scenario")])
+    if not isinstance(data, dict):
+        raise ScenarioError([Issue("", f"the top level is a {_kind(data)}, expected a mapping of keys "
+                                   "(scenario:, horizon:, regions:, ...)", file=shown, line=1)])
+    issues: list[Issue] = []
+    _expand_tables(data, locations, path.parent, shown, issues)
+    _resolve_rule_file(data, path.parent)
+    parents = data.pop("extends", None)
+    if issues:
+        raise ScenarioError(issues)
+    if parents is None:
+        return data, locations
+    merged, merged_locations = _load_parents(parents, path, stack, files, shown, locations)
+    merge_into(merged, data, merged_locations, locations)
+    return merged, merged_locations
+
+
+def _load_parents(parents: Any, path: Path, stack: tuple[Path, ...], files: list[Path],
+                  shown: str, locations: Locations) -> tuple[dict[str, Any], Locations]:
+    line = locations.get(("extends",), (shown, 0, 0))[1]
+    names = [parents] if isinstance(parents, str) else parents
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ScenarioError([Issue("extends", "must be a file path or a list of file paths",
+                                   file=shown, line=line)])
+    merged: dict[str, Any] = {}
+    merged_locations: Locations = {}
+    for name in names:
+        parent = (path.parent / name).resolve()
+        if parent in stack + (path,):
+            chain = " -> ".join(display_name(p) for p in stack + (path, parent))
+            raise ScenarioError([Issue("extends", f"extends cycle: {chain}", file=shown, line=line,
+                                       fix="remove one of the `extends` links")])
+        if not parent.is_file():
+            raise ScenarioError([Issue("extends", f"extended file not found: {name} "
+                                       f"(looked for {display_name(parent)})", file=shown, line=line,
+                                       fix="paths in `extends` are relative to this file")])
+        data, parent_locations = _load(parent, stack + (path,), files)
+        merge_into(merged, data, merged_locations, parent_locations)
+    return merged, merged_locations
+
+
+def merge_into(base: dict[str, Any], over: dict[str, Any],
+               base_locations: Locations, over_locations: Locations) -> None:
+    """Deep-merge ``over`` into ``base`` in place; lists of mappings with ``id`` merge by id."""
+    _merge_dict(base, over)
+    base_locations.update(over_locations)
+
+
+def _merge_dict(base: dict[Any, Any], over: dict[Any, Any]) -> None:
+    for key, value in over.items():
+        if key in base and isinstance(base[key], dict) and isinstance(value, dict):
+            _merge_dict(base[key], value)
+        elif key in base and _is_id_list(base[key]) and _is_id_list(value):
+            base[key] = _merge_by_id(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+def _is_id_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value)
+
+
+def _merge_by_id(base: list[dict[str, Any]], over: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged = [copy.deepcopy(item) for item in base]
+    position = {item["id"]: index for index, item in enumerate(merged)}
+    for item in over:
+        if item["id"] in position:
+            _merge_dict(merged[position[item["id"]]], item)
+        else:
+            position[item["id"]] = len(merged)
+            merged.append(copy.deepcopy(item))
+    return merged
+
+
+def _resolve_rule_file(data: dict[str, Any], folder: Path) -> None:
+    rules = data.get("rules")
+    if isinstance(rules, dict) and isinstance(rules.get("file"), str):
+        rules["file"] = str((folder / rules["file"]).resolve())
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _expand_tables(data: dict[str, Any], locations: Locations, folder: Path, shown: str,
+                   issues: list[Issue]) -> None:
+    """Replace ``programs: {table: x.csv}`` by the table's rows, each row located at its line."""
+    for section in TABLE_SECTIONS:
+        value = data.get(section)
+        if not (isinstance(value, dict) and "table" in value):
+            continue
+        line = locations.get((section,), (shown, 0, 0))[1]
+        extra = sorted(set(value) - {"table"})
+        if extra or not isinstance(value["table"], str):
+            issues.append(Issue(section, "a table section takes one key, `table: FILE.csv|.parquet`",
+                                file=shown, line=line))
+            continue
+        table_path = (folder / value["table"]).resolve()
+        try:
+            rows = read_table_rows(table_path)
+        except (OSError, ValueError) as error:
+            issues.append(Issue(f"{section}.table", f"cannot read table {value['table']}: {error}",
+                                file=shown, line=line, fix="paths are relative to this file"))
+            continue
+        data[section] = rows
+        table_name = display_name(table_path)
+        header = 1 if table_path.suffix.lower() == ".csv" else 0
+        for index, row in enumerate(rows):
+            key = row.get("id", index)
+            row_location = (table_name, index + 1 + header, 0)
+            locations[(section, key)] = row_location
+            for column in row:
+                locations[(section, key, column)] = row_location
+
+
+def read_table_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a CSV or Parquet table as dicts; empty cells dropped; JSON text cells decoded."""
+    import pandas as pd  # imported here: only scenarios with tables pay for pandas at load time
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = pd.read_csv(path, dtype=object, keep_default_na=False)
+    elif suffix in (".parquet", ".pq"):
+        frame = pd.read_parquet(path)
+    else:
+        raise ValueError(f"unsupported table format {suffix!r}; use .csv or .parquet")
+    return [_decode_row(row) for row in frame.to_dict(orient="records")]
+
+
+def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
+    decoded: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+            continue
+        decoded[str(key)] = _decode_cell(value)
+    return decoded
+
+
+def _decode_cell(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalar from Parquet
+        value = value.item()
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text[:1] in "{[":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"cell {text[:40]!r} is not valid JSON: {error.msg}") from None
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "true/false"}.get(
+        type(value), type(value).__name__)
+
+
+def location_of(locations: Locations, path: PathKey) -> tuple[str, int, int]:
+    """The location of ``path`` or of its nearest located ancestor."""
+    for cut in range(len(path), -1, -1):
+        found = locations.get(path[:cut])
+        if found is not None:
+            return found
+    return ("", 0, 0)

@@ -1,0 +1,190 @@
+"""Command-line overrides: ``--set PATH=VALUE``, ``--set PATH*=FACTOR``, ``--set PATH+=AMOUNT``.
+
+A path is dotted keys; a list of mappings is entered by item id (``pools.dak_lamandau``) or by a
+selector that may match many items (``pools[source=DAK]``, ``programs[*]``). Multiplying a mapping
+scales every number inside it; ``budget*=`` on a pool projected from ``base`` scales ``base.amount``.
+Every intermediate key must exist: a typo is an invalid scenario, never a silent new key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from ssk_optimize.errors import Issue, ScenarioError
+from ssk_optimize.scenario.yamlio import Locations
+
+_SEGMENT = re.compile(r"^(?P<name>[^\[\]]+)?(?:\[(?P<selector>[^\]]*)\])?$")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One parsed ``--set``: where, how (``=``, ``*=``, ``+=``) and the value."""
+
+    text: str
+    segments: tuple[str, ...]
+    operator: str
+    value: Any
+
+
+def parse_override(text: str) -> Override:
+    """Split ``pools[source=DAK].budget*=0.7`` into path segments, operator and value."""
+    depth, cut, operator = 0, -1, ""
+    for index, char in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth == 0 and text[index:index + 2] in ("*=", "+="):
+            cut, operator = index, text[index:index + 2]
+            break
+        if depth == 0 and char == "=":
+            cut, operator = index, "="
+            break
+    if cut <= 0:
+        raise ScenarioError([_issue(text, "expected PATH=VALUE, PATH*=FACTOR or PATH+=AMOUNT")])
+    path, raw = text[:cut].strip(), text[cut + len(operator):].strip()
+    segments = tuple(_split_path(path))
+    try:
+        value = YAML(typ="safe", pure=True).load(raw) if raw else None
+    except Exception:  # noqa: BLE001 - any YAML problem in a one-line value is a usage problem
+        raise ScenarioError([_issue(text, f"cannot read the value {raw!r}")]) from None
+    if operator != "=" and (not isinstance(value, int | float) or isinstance(value, bool)):
+        raise ScenarioError([_issue(text, f"{operator} needs a number, got {raw!r}")])
+    return Override(text, segments, operator, value)
+
+
+def apply_overrides(data: dict[str, Any], locations: Locations, texts: tuple[str, ...]) -> None:
+    """Apply every ``--set`` in order; collect every unknown path before raising."""
+    issues: list[Issue] = []
+    for text in texts:
+        try:
+            override = parse_override(text)
+            _apply(data, locations, override)
+        except ScenarioError as error:
+            issues.extend(error.issues)
+    if issues:
+        raise ScenarioError(issues)
+
+
+def _split_path(path: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in path:
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "." and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return parts
+
+
+def _apply(data: dict[str, Any], locations: Locations, override: Override) -> None:
+    targets: list[tuple[Any, Any, tuple[Any, ...]]] = [(None, data, ())]
+    last = len(override.segments) - 1
+    for position, segment in enumerate(override.segments):
+        match = _SEGMENT.match(segment)
+        if not segment or match is None:
+            raise ScenarioError([_issue(override.text, f"cannot read path segment {segment!r}")])
+        name, selector = match.group("name"), match.group("selector")
+        next_targets = []
+        for _, node, path in targets:
+            if name is not None:
+                next_targets.extend(_step(node, name, path, override, final=position == last
+                                          and selector is None))
+            else:
+                next_targets.append((None, node, path))
+        if selector is not None:
+            next_targets = _select(next_targets, selector, override)
+        targets = next_targets
+    for parent, _, path in targets:
+        _write(parent, path[-1], override)
+        locations[tuple(path)] = (f"--set {override.text}", 0, 0)
+
+
+def _step(node: Any, name: str, path: tuple[Any, ...], override: Override,
+          final: bool) -> list[tuple[Any, Any, tuple[Any, ...]]]:
+    if isinstance(node, dict):
+        key = _dict_key(node, name)
+        if key is None and final:
+            key = int(name) if name.isdigit() else name
+            return [(node, None, path + (key,))]
+        if key is None:
+            raise ScenarioError([_unknown(override, path, name, [str(k) for k in node])])
+        if final and key == "budget" and "budget" not in node and "base" in node:
+            return [(node["base"], node["base"].get("amount"), path + ("base", "amount"))]
+        return [(node, node[key], path + (key,))]
+    if isinstance(node, list):
+        ids = [item.get("id") for item in node if isinstance(item, dict)]
+        for index, item in enumerate(node):
+            if isinstance(item, dict) and item.get("id") == name:
+                return [(node, item, path + (name,))]
+        raise ScenarioError([_unknown(override, path, name, [str(i) for i in ids if i is not None])])
+    raise ScenarioError([_issue(override.text, f"{'.'.join(map(str, path))} is a single value; "
+                                f"it has no key {name!r}")])
+
+
+def _select(targets: list[tuple[Any, Any, tuple[Any, ...]]], selector: str,
+            override: Override) -> list[tuple[Any, Any, tuple[Any, ...]]]:
+    chosen = []
+    for _, node, path in targets:
+        if not isinstance(node, list):
+            raise ScenarioError([_issue(override.text, f"[{selector}] selects items of a list, "
+                                        f"but {'.'.join(map(str, path))} is not a list")])
+        key, _, wanted = selector.partition("=")
+        for index, item in enumerate(node):
+            if not isinstance(item, dict):
+                continue
+            if selector.strip() == "*" or str(item.get(key.strip())) == wanted.strip():
+                chosen.append((node, item, path + (item.get("id", index),)))
+    if not chosen:
+        raise ScenarioError([_issue(override.text, f"selector [{selector}] matches nothing")])
+    return chosen
+
+
+def _dict_key(node: dict[Any, Any], name: str) -> Any:
+    if name in node:
+        return name
+    if name.isdigit() and int(name) in node:
+        return int(name)
+    return None
+
+
+def _write(parent: Any, key: Any, override: Override) -> None:
+    if isinstance(parent, list) and isinstance(key, str):
+        key = next(i for i, item in enumerate(parent) if isinstance(item, dict) and item.get("id") == key)
+    if override.operator == "=":
+        parent[key] = override.value
+        return
+    if key not in (parent if isinstance(parent, dict) else range(len(parent))):
+        raise ScenarioError([_issue(override.text, f"{override.operator} needs an existing value")])
+    parent[key] = _scale(parent[key], override)
+
+
+def _scale(value: Any, override: Override) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        result = value * override.value if override.operator == "*=" else value + override.value
+        return result
+    if isinstance(value, dict):
+        return {k: _scale(v, override) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scale(v, override) for v in value]
+    raise ScenarioError([_issue(override.text, f"{override.operator} needs numbers, found text")])
+
+
+def _unknown(override: Override, path: tuple[Any, ...], name: str, known: list[str]) -> Issue:
+    where = ".".join(map(str, path)) or "the top level"
+    message = f"unknown path: {where} has no {name!r}"
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        message += f" (did you mean {close[0]!r}?)"
+    return _issue(override.text, message)
+
+
+def _issue(text: str, message: str) -> Issue:
+    return Issue(f"--set {text}", message, file="command line",
+                 fix="paths look like pools.dak_lamandau.budget.2027 or pools[source=DAK].budget")

@@ -1,0 +1,276 @@
+"""Frozen, typed scenario models: what every layer below the loader receives.
+
+Raw dicts stop in ``scenario/``; everything inward sees these models. Field names are the public
+YAML keys of domain.md section 5. Structural rules (types, signs, finiteness, shares in 0..1) live
+here; cross-references (unknown ids, cycles, years outside the horizon) live in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ssk_optimize.scenario.vocabulary import (
+    DEFAULT_SOURCE_PREFERENCE,
+    Kind,
+    MoneyUnit,
+    Scale,
+    SourceType,
+    Subsector,
+)
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=120)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveMoney = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Count = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Growth = Annotated[float, Field(gt=-1, le=10, allow_inf_nan=False)]
+
+
+class Frozen(BaseModel):
+    """Base for every scenario model: immutable, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+class EligibilityRule(Frozen):
+    """One row of the rule table: what a source type may legally fund (domain.md section 3).
+
+    ``subsectors`` maps each allowed sub-sector to the locations a programme needs for it (any one
+    of them; an empty list means no location condition). ``locations`` is a condition on every
+    programme (any one of them). ``scales_with_bantuan_keuangan`` are extra scales allowed when the
+    scenario switches ``bantuan_keuangan`` on.
+    """
+
+    kinds: tuple[Kind, ...]
+    scales: tuple[Scale, ...]
+    subsectors: dict[Subsector, tuple[str, ...]]
+    locations: tuple[str, ...] = ()
+    region_has_desa: bool = False
+    scales_with_bantuan_keuangan: tuple[Scale, ...] = ()
+    evidence: str = ""
+    description: str = ""
+
+
+class MatchingRule(Frozen):
+    """Dana pendamping: per rupiah of ``source`` on a programme-year, ``share`` from ``partners``."""
+
+    source: SourceType
+    partners: tuple[SourceType, ...] = Field(min_length=1)
+    share: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+    evidence: str = ""
+
+
+class RuleTable(Frozen):
+    """The complete rule table in force for a run: defaults from ``data/`` plus amendments."""
+
+    eligibility: dict[SourceType, EligibilityRule]
+    bantuan_keuangan: bool = False
+    masyarakat_share: Share = 0.20
+    dak_supporting_share: Share = 0.05
+    matching: tuple[MatchingRule, ...] = ()
+    baseline_om_sources: tuple[SourceType, ...] = ("APBD_KAB", "RETRIBUSI")
+    evidence: dict[str, str] = {}
+
+
+# --------------------------------------------------------------------------- regions, pools
+
+
+class Region(Frozen):
+    """A kabupaten/kota: households, villages, access today and coverage targets."""
+
+    id: Id
+    name: str = ""
+    province: Id
+    households: dict[Year, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+        min_length=1
+    )
+    household_growth: Growth = 0.0
+    desa: Annotated[int, Field(ge=0)] = 0
+    kelurahan: Annotated[int, Field(ge=0)] = 0
+    baseline: dict[str, Count] = {}
+    targets: dict[str, dict[Year, Share]] = {}
+    baseline_om: dict[Year, Money] = {}
+    reference: str = ""
+
+    def households_in(self, year: int) -> float:
+        """Households in ``year``: listed, else grown from the nearest earlier listed year."""
+        if year in self.households:
+            return float(self.households[year])
+        earlier = [y for y in self.households if y <= year]
+        base_year = max(earlier) if earlier else min(self.households)
+        growth = (1.0 + self.household_growth) ** (year - base_year)
+        return float(self.households[base_year] * growth)
+
+
+class BudgetBase(Frozen):
+    """A projected budget: ``amount * (1 + growth) ** (t - year)``."""
+
+    year: Year
+    amount: Money
+
+
+class Realisation(Frozen):
+    """Uniform realisation draw for Monte Carlo sweeps (share of the budget actually spent)."""
+
+    low: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
+    high: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Realisation:
+        if self.low > self.high:
+            raise ValueError("realisation.low must not exceed realisation.high")
+        return self
+
+
+class PerRegion(Frozen):
+    """Yearly floor and ceiling on what one region may receive from a shared pool."""
+
+    min: Money | None = None
+    max: Money | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PerRegion:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("per_region.min must not exceed per_region.max")
+        return self
+
+
+class Pool(Frozen):
+    """One source of one holder with a budget per year (listed, or projected from a base)."""
+
+    id: Id
+    source: SourceType
+    holder: Id
+    budget: dict[Year, Money] | None = None
+    base: BudgetBase | None = None
+    growth: Growth = 0.0
+    realisation: Realisation | None = None
+    firm: bool = True
+    per_region: PerRegion | None = None
+    name: str = ""
+    reference: str = ""
+
+    @model_validator(mode="after")
+    def _one_budget(self) -> Pool:
+        if (self.budget is None) == (self.base is None):
+            raise ValueError("give exactly one of `budget` (per year) or `base` (+ `growth`)")
+        return self
+
+    def budget_in(self, year: int) -> float:
+        """The pool's budget in ``year``: listed (missing years are 0) or projected."""
+        if self.budget is not None:
+            return float(self.budget.get(year, 0.0))
+        assert self.base is not None
+        return float(self.base.amount * (1.0 + self.growth) ** (year - self.base.year))
+
+
+# --------------------------------------------------------------------------- programmes
+
+
+class Program(Frozen):
+    """One SSK activity: what it costs, how much of it, when, and what it serves."""
+
+    id: Id
+    name: str = ""
+    code: str = ""
+    region: Id
+    subsector: Subsector
+    kind: Kind
+    scale: Scale
+    unit: str = "unit"
+    unit_cost: PositiveMoney | dict[Year, PositiveMoney]
+    quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    min_quantity: Count = 0.0
+    years: tuple[Year, Year] | None = None
+    divisible: bool = True
+    priority: Annotated[float, Field(ge=1, le=5, allow_inf_nan=False)] = 3
+    serves: dict[str, Count] = {}
+    om_rate: Share = 0.0
+    requires: tuple[Id, ...] = ()
+    locations: tuple[str, ...] = ()
+    sources: tuple[SourceType, ...] | None = None
+    locked: dict[Year, dict[Id, Money]] = {}
+    reference: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Program:
+        if self.min_quantity > self.quantity:
+            raise ValueError(
+                f"min_quantity {self.min_quantity:g} exceeds quantity {self.quantity:g}"
+            )
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"years {list(self.years)} run backwards")
+        if not self.divisible and self.quantity != int(self.quantity):
+            raise ValueError("a whole-unit programme (divisible: false) needs a whole quantity")
+        return self
+
+    def cost_in(self, year: int) -> float:
+        """Unit cost in ``year`` (a single figure applies to every year)."""
+        if isinstance(self.unit_cost, dict):
+            return float(self.unit_cost[year])
+        return float(self.unit_cost)
+
+
+# --------------------------------------------------------------------------- run settings
+
+
+class Objective(Frozen):
+    """How allocations are ranked (domain.md section 4, objective)."""
+
+    mode: Literal["lexicographic", "weighted"] = "lexicographic"
+    weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = {}
+    hard_targets: bool = False
+    source_preference: tuple[SourceType, ...] = DEFAULT_SOURCE_PREFERENCE  # type: ignore[assignment]
+    stage_weights: tuple[PositiveMoney, PositiveMoney, PositiveMoney] = (1000.0, 10.0, 1.0)
+
+
+class SolverSettings(Frozen):
+    """Which solver, and how long it may take for the whole solve."""
+
+    name: str = "highs"
+    method: Literal["auto", "simplex", "ipm"] = "auto"
+    time_limit: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = 300.0
+    mip_gap: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1e-4
+    threads: Annotated[int, Field(ge=1)] | None = None
+
+
+class Scenario(Frozen):
+    """A validated scenario, after ``extends`` and ``--set``: the input of the model builder."""
+
+    scenario: Id
+    description: str = ""
+    horizon: tuple[Year, Year]
+    money_unit: MoneyUnit = "juta"
+    rules: RuleTable
+    regions: tuple[Region, ...]
+    pools: tuple[Pool, ...]
+    programs: tuple[Program, ...]
+    objective: Objective = Objective()
+    solver: SolverSettings = SolverSettings()
+
+    @model_validator(mode="after")
+    def _horizon_and_preference(self) -> Scenario:
+        if self.horizon[0] > self.horizon[1]:
+            raise ValueError(f"horizon {list(self.horizon)} runs backwards")
+        if self.horizon[1] - self.horizon[0] > 50:
+            raise ValueError("horizon longer than 50 years")
+        repeated = {s for s in self.objective.source_preference
+                    if self.objective.source_preference.count(s) > 1}
+        if repeated:
+            raise ValueError(f"objective.source_preference repeats {sorted(repeated)}")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        """Every year of the horizon, in order."""
+        return list(range(self.horizon[0], self.horizon[1] + 1))
+
+    def window(self, program: Program) -> tuple[int, int]:
+        """The programme's delivery window (its ``years`` or the horizon)."""
+        return program.years if program.years is not None else self.horizon
