@@ -1,0 +1,1 @@
+"""Constraint families of the funding LP, one function each (domain.md section 4)."""

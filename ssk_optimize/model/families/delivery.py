@@ -1,0 +1,179 @@
+"""Families about what is delivered: cost, quantity, readiness, O&M obligations, coverage.
+
+Notation (internal scaling, see :mod:`ssk_optimize.model.index`): ``s[p,t]`` is the share of
+programme p's quantity delivered in year t, ``F``/``O``/``S`` are money in ``money_scale`` units,
+``Q[p]`` the quantity, ``c[p,t]`` the unit cost, ``M`` the money scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ssk_optimize.model.builder import LpBuilder, labels
+from ssk_optimize.model.families.common import (
+    capital_per_share,
+    program_ids,
+    region_ids,
+    years_of,
+)
+from ssk_optimize.model.index import ProblemIndex, _ranges
+
+
+def add_cost(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Cost: ``sum_b F[p,b,t] = c[p,t] * Q[p] / M * s[p,t]`` for every programme-year in its window.
+
+    Rows ``cost[program,year]``. A programme-year with no eligible pool can only deliver nothing.
+    """
+    share = ix.share
+    n = len(share)
+    row_of = np.full((len(ix.programs), ix.n_years), -1, dtype=np.int64)
+    row_of[share["program_row"].to_numpy(), share["t"].to_numpy()] = np.arange(n)
+    fund_rows = row_of[ix.fund["program_row"].to_numpy(), ix.fund["t"].to_numpy()]
+    coefficient = capital_per_share(ix, share["program_row"].to_numpy(), share["t"].to_numpy())
+    lp.add_rows(
+        "cost",
+        labels("cost", program_ids(ix, share["program_row"]), years_of(ix, share["t"])),
+        0.0, 0.0,
+        np.concatenate([fund_rows, np.arange(n)]),
+        np.concatenate([ix.fund["col"].to_numpy(), share["col"].to_numpy()]),
+        np.concatenate([np.ones(len(fund_rows)), -coefficient]),
+    )
+
+
+def add_quantity(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Quantity: ``min_quantity[p] / Q[p] <= sum_t s[p,t] <= 1``; whole units where indivisible.
+
+    Rows ``quantity[program]``; for ``divisible: false`` also ``whole[program]``:
+    ``sum_t Q[p] * s[p,t] - whole[p] = 0`` with ``whole[p]`` an integer column.
+    """
+    programs = ix.programs
+    quantity = programs["quantity"].to_numpy(dtype=float)
+    lp.add_rows(
+        "quantity", labels("quantity", programs["program"]),
+        programs["min_quantity"].to_numpy(dtype=float) / quantity, 1.0,
+        ix.share["program_row"].to_numpy(), ix.share["col"].to_numpy(), np.ones(len(ix.share)),
+    )
+    if len(ix.whole) == 0:
+        return
+    local = pd.Series(np.arange(len(ix.whole)), index=ix.whole["program_row"])
+    members = ix.share[ix.share["program_row"].isin(ix.whole["program_row"])]
+    member_rows = local.loc[members["program_row"]].to_numpy()
+    lp.add_rows(
+        "whole", labels("whole", program_ids(ix, ix.whole["program_row"])), 0.0, 0.0,
+        np.concatenate([member_rows, np.arange(len(ix.whole))]),
+        np.concatenate([members["col"].to_numpy(), ix.whole["col"].to_numpy()]),
+        np.concatenate([quantity[members["program_row"].to_numpy()], -np.ones(len(ix.whole))]),
+    )
+
+
+def add_readiness(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Readiness: ``sum_{tau<=t} s[p,tau] <= sum_{tau<t} s[q,tau]`` for each prerequisite q of p.
+
+    One row per (p, q, t) with t in p's window: ``readiness[program,prerequisite,year]``. A
+    programme may deliver by the end of t only the share its prerequisites completed by t-1.
+    """
+    position = {p: i for i, p in enumerate(ix.programs["program"])}
+    links = pd.DataFrame([(position[p.id], position[q]) for p in ix.scenario.programs
+                          for q in p.requires], columns=["p", "q"], dtype=np.int64)
+    if links.empty:
+        return
+    rows = links.merge(ix.share[["program_row", "t"]], left_on="p", right_on="program_row")
+    rows = rows[["p", "q", "t"]].reset_index(drop=True)
+    rows["row"] = np.arange(len(rows))
+    own = rows.merge(ix.share, left_on="p", right_on="program_row", suffixes=("", "_var"))
+    own = own[own["t_var"] <= own["t"]]
+    before = rows.merge(ix.share, left_on="q", right_on="program_row", suffixes=("", "_var"))
+    before = before[before["t_var"] < before["t"]]
+    lp.add_rows(
+        "readiness",
+        labels("readiness", program_ids(ix, rows["p"]), program_ids(ix, rows["q"]),
+               years_of(ix, rows["t"])),
+        -np.inf, 0.0,
+        np.concatenate([own["row"].to_numpy(), before["row"].to_numpy()]),
+        np.concatenate([own["col"].to_numpy(), before["col"].to_numpy()]),
+        np.concatenate([np.ones(len(own)), -np.ones(len(before))]),
+    )
+
+
+def add_om_obligations(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """O&M: ``sum_b O[p,b,t] = om_rate[p] * sum_{tau<t} c[p,tau] Q[p] / M * s[p,tau]``.
+
+    For every programme with ``om_rate > 0`` and every year after its window opens, to the end of
+    the horizon: ``om_obligation[program,year]``. With no O&M-eligible pool the row forces the
+    programme to build nothing before the horizon's last year (reason ``om_burden``).
+    Existing assets: ``baseline_om[region,year]``: ``sum_b base_om[r,b,t] = baseline_om[r,t] / M``
+    from the region's own pools of the ``baseline_om_sources`` types.
+    """
+    programs = ix.programs
+    with_om = programs.index[programs["om_rate"].to_numpy() > 0].to_numpy()
+    first = programs["start"].to_numpy()[with_om] - int(ix.years[0]) + 1
+    repeats = np.clip(ix.n_years - first, 0, None)
+    rows = pd.DataFrame({"p": np.repeat(with_om, repeats)})
+    rows["t"] = np.repeat(first, repeats) + _ranges(repeats)
+    rows["row"] = np.arange(len(rows))
+    money = rows.merge(ix.om, left_on=["p", "t"], right_on=["program_row", "t"])
+    built = rows.merge(ix.share, left_on="p", right_on="program_row", suffixes=("", "_var"))
+    built = built[built["t_var"] < built["t"]]
+    rate = programs["om_rate"].to_numpy(dtype=float)[built["p"].to_numpy()]
+    capital = capital_per_share(ix, built["p"].to_numpy(), built["t_var"].to_numpy())
+    lp.add_rows(
+        "om_obligation",
+        labels("om_obligation", program_ids(ix, rows["p"]), years_of(ix, rows["t"])),
+        0.0, 0.0,
+        np.concatenate([money["row"].to_numpy(), built["row"].to_numpy()]),
+        np.concatenate([money["col"].to_numpy(), built["col"].to_numpy()]),
+        np.concatenate([np.ones(len(money)), -rate * capital]),
+    )
+    _add_baseline_om(lp, ix)
+
+
+def _add_baseline_om(lp: LpBuilder, ix: ProblemIndex) -> None:
+    need = pd.DataFrame([(row, year - int(ix.years[0]), amount)
+                         for row, region in enumerate(ix.scenario.regions)
+                         for year, amount in sorted(region.baseline_om.items()) if amount > 0],
+                        columns=["region_row", "t", "amount"])
+    if need.empty:
+        return
+    need["row"] = np.arange(len(need))
+    money = need.merge(ix.base_om, on=["region_row", "t"])
+    amount = need["amount"].to_numpy(dtype=float) / ix.money_scale
+    lp.add_rows(
+        "baseline_om",
+        labels("baseline_om", region_ids(ix, need["region_row"]), years_of(ix, need["t"])),
+        amount, amount, money["row"].to_numpy(), money["col"].to_numpy(), np.ones(len(money)),
+    )
+
+
+def add_coverage(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Coverage: for each target (r, k, t), as shares of the households H[r,t]:
+
+    ``baseline[r,k]/H + sum_{p in r, tau<=t} serves[p,k] Q[p]/H * s[p,tau] + short[r,k,t]
+    >= target[r,k,t]``. Rows ``coverage[region,indicator,year]``; ``short`` is the shortfall
+    share (fixed at 0 with ``hard_targets``).
+    """
+    targets = ix.shortfall
+    if targets.empty:
+        return
+    position = {r: i for i, r in enumerate(ix.regions["region"])}
+    serves = pd.DataFrame([(row, position[p.region], k, v)
+                           for row, p in enumerate(ix.scenario.programs)
+                           for k, v in p.serves.items() if v > 0],
+                          columns=["p", "region_row", "indicator", "serves"])
+    rows = targets.reset_index(drop=True).assign(row=np.arange(len(targets)))
+    terms = rows.merge(serves, on=["region_row", "indicator"])
+    terms = terms.merge(ix.share, left_on="p", right_on="program_row", suffixes=("", "_var"))
+    terms = terms[terms["t_var"] <= terms["t"]]
+    quantity = ix.programs["quantity"].to_numpy(dtype=float)[terms["p"].to_numpy()]
+    value = terms["serves"].to_numpy(dtype=float) * quantity / terms["households"].to_numpy()
+    lower = rows["target"].to_numpy() - rows["baseline"].to_numpy() / rows["households"].to_numpy()
+    lp.add_rows(
+        "coverage",
+        labels("coverage", region_ids(ix, rows["region_row"]), rows["indicator"],
+               years_of(ix, rows["t"])),
+        lower, np.inf,
+        np.concatenate([terms["row"].to_numpy(), rows["row"].to_numpy()]),
+        np.concatenate([terms["col_var"].to_numpy(), rows["col"].to_numpy()]),
+        np.concatenate([value, np.ones(len(rows))]),
+    )
+
