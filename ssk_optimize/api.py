@@ -6,13 +6,24 @@ results; it prints nothing (rendering is the CLI's job).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from ssk_optimize.errors import Issue, ScenarioError
+from ssk_optimize.model.formulation import BuiltModel, build_model
+from ssk_optimize.model.objective import normalisers
+from ssk_optimize.results.manifest import build_manifest
+from ssk_optimize.results.tables import RunTables, build_tables, empty_tables
+from ssk_optimize.results.writer import write_run
 from ssk_optimize.scenario import LoadedScenario, load_scenario
 from ssk_optimize.scenario.summary import ScenarioSummary, summarise
+from ssk_optimize.solve.base import SolverOptions
+from ssk_optimize.solve.lexicographic import StageSolver
+from ssk_optimize.solve.registry import get_backend
+from ssk_optimize.solve.solution import Solution
 
 STARTER_NAME = "scenario.yaml"
 
@@ -44,3 +55,66 @@ def init_folder(folder: str | Path, force: bool = False) -> Path:
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(target)
     return target
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: the scenario, the solution, its tables and where they were written."""
+
+    loaded: LoadedScenario
+    model: BuiltModel
+    solution: Solution
+    tables: RunTables
+    manifest: dict[str, object]
+    folder: Path | None
+
+
+def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | Path | None = None,
+               solver: str | None = None, time_limit: float | None = None,
+               progress: Callable[[str], None] | None = None) -> RunResult:
+    """Load, build, solve and (with ``output``) write a run folder atomically.
+
+    Returns whatever the solver reached; callers test ``result.solution.is_optimal`` (the CLI
+    exits 3 when it is not). Raises ScenarioError (invalid input) or SolverUnavailable.
+    """
+    say = progress or (lambda message: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    say("Reading scenario")
+    loaded = load_scenario(path, overrides)
+    timings["load"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    say("Building the LP")
+    model = build_model(loaded.scenario)
+    timings["build"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    say(f"Solving {model.lp.n_cols:,} variables x {model.lp.n_rows:,} constraints")
+    solution = solve_model(model, solver, time_limit)
+    timings["solve"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    say("Writing results")
+    tables = build_tables(model, solution) if solution.x is not None else empty_tables()
+    timings["tables"] = time.perf_counter() - clock
+    manifest = build_manifest(loaded, model, solution, timings)
+    folder = None
+    if output is not None:
+        clock = time.perf_counter()
+        folder = write_run(Path(output), tables, manifest, loaded.resolved_yaml)
+        timings["write"] = time.perf_counter() - clock
+    return RunResult(loaded, model, solution, tables, manifest, folder)
+
+
+def solve_model(model: BuiltModel, solver: str | None = None,
+                time_limit: float | None = None) -> Solution:
+    """Run the stages of a built model with the scenario's solver settings (or overrides)."""
+    settings = model.index.scenario.solver
+    objective = model.index.scenario.objective
+    backend = get_backend(solver or settings.name)
+    options = SolverOptions(name=backend.name, method=settings.method,
+                            time_limit=time_limit if time_limit is not None else settings.time_limit,
+                            mip_gap=settings.mip_gap, threads=settings.threads)
+    scales = normalisers(model.index) if objective.mode == "weighted" else None
+    with StageSolver(model.lp, backend, options, mode=objective.mode,
+                     stage_weights=objective.stage_weights, stage_scales=scales,
+                     fix_integers_after_stage=2, dual_stages=(0, 1)) as stages:
+        return stages.run()

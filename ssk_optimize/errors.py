@@ -46,11 +46,16 @@ class Issue:
         return self.file
 
     def render(self) -> str:
-        """One line a planner can act on: ``path (file:line): message (fix)``."""
+        """One line a planner can act on: ``path (file:line): message (fix)``.
+
+        Without a key path (a syntax error, an empty file) the location leads, as compilers print
+        it: ``lamandau.yaml:12:7: message (fix)``.
+        """
         where = self.location()
-        head = self.path or "scenario"
-        if where:
-            head = f"{head} ({where})"
+        if self.path:
+            head = f"{self.path} ({where})" if where else self.path
+        else:
+            head = where or "scenario"
         text = f"{head}: {self.message}"
         if self.fix:
             text += f" ({self.fix})"

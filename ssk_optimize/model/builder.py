@@ -30,11 +30,17 @@ class LpBuilder:
         self._names: list[npt.NDArray[np.object_]] = []
         self._families: list[npt.NDArray[np.object_]] = []
         self.family_rows: dict[str, IntArray] = {}
+        self.family_keys: dict[str, pd.DataFrame] = {}
 
     def add_rows(self, family: str, names: Sequence[str] | pd.Series | npt.NDArray[np.object_],
                  lower: FloatArray | float, upper: FloatArray | float,
-                 rows: IntArray, cols: IntArray, values: FloatArray) -> IntArray:
-        """Add ``len(names)`` rows; ``rows`` index them locally from 0. Returns global row ids."""
+                 rows: IntArray, cols: IntArray, values: FloatArray,
+                 keys: pd.DataFrame | None = None) -> IntArray:
+        """Add ``len(names)`` rows; ``rows`` index them locally from 0. Returns global row ids.
+
+        ``keys`` (one row per added row) keeps what each row binds (programme row, year...), so
+        explanations can read binding rows without parsing names.
+        """
         count = len(names)
         first = self.n_rows
         self._rows.append(np.asarray(rows, dtype=np.int64) + first)
@@ -48,6 +54,10 @@ class LpBuilder:
         ids = np.arange(first, first + count, dtype=np.int64)
         previous = self.family_rows.get(family)
         self.family_rows[family] = ids if previous is None else np.concatenate([previous, ids])
+        if keys is not None:
+            keys = keys.reset_index(drop=True).assign(row=ids)
+            known = self.family_keys.get(family)
+            self.family_keys[family] = keys if known is None else pd.concat([known, keys])
         return ids
 
     def build(self, col_lower: FloatArray, col_upper: FloatArray,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from ssk_optimize.model.builder import LpBuilder, labels
 from ssk_optimize.model.families import delivery, money
@@ -40,6 +41,7 @@ class BuiltModel:
     lp: LinearProgram
     index: ProblemIndex
     family_rows: dict[str, npt.NDArray[np.int64]]
+    family_keys: dict[str, pd.DataFrame]
 
     @property
     def budget_rows(self) -> npt.NDArray[np.int64]:
@@ -55,7 +57,7 @@ def build_model(scenario: Scenario) -> BuiltModel:
         add_family(builder, ix)
     lower, upper, integral, names = _columns(ix)
     lp = builder.build(lower, upper, integral, names, build_objectives(ix))
-    return BuiltModel(lp, ix, dict(builder.family_rows))
+    return BuiltModel(lp, ix, dict(builder.family_rows), dict(builder.family_keys))
 
 
 def budget_row_bounds(model: BuiltModel, budget: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

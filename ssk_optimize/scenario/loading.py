@@ -17,6 +17,10 @@ from ssk_optimize.errors import Issue, ScenarioError
 from ssk_optimize.scenario.yamlio import Locations, PathKey, display_name, read_yaml_file
 
 TABLE_SECTIONS = ("regions", "pools", "programs")
+#: Table columns kept as text even when a cell looks like a number or JSON (ids such as ``001``,
+#: budget codes such as ``1.03``).
+TEXT_COLUMNS = frozenset({"id", "name", "code", "region", "province", "holder", "source",
+                          "subsector", "kind", "scale", "unit", "reference", "description"})
 
 
 def load_merged(path: Path) -> tuple[dict[str, Any], Locations, list[Path]]:
@@ -31,6 +35,7 @@ def _load(path: Path, stack: tuple[Path, ...], files: list[Path],
     shown = shown or display_name(path)
     data, locations = read_yaml_file(path, shown)
     files.append(path)
+    locations[()] = (shown, 0, 0)  # problems with no nearer location point at the file
     if data is None:
         raise ScenarioError([Issue("", "the file is empty", file=shown, line=1,
                                    fix="start from `ssk-opt init DIR`, which writes a starter scenario")])
@@ -92,7 +97,9 @@ def _merge_dict(base: dict[Any, Any], over: dict[Any, Any]) -> None:
 
 
 def _is_id_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value)
+    # ids must be hashable to merge by them; a list or mapping as id is left for validation
+    return isinstance(value, list) and all(
+        isinstance(v, dict) and isinstance(v.get("id"), str | int) for v in value)
 
 
 def _merge_by_id(base: list[dict[str, Any]], over: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -166,7 +173,10 @@ def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in row.items():
         if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
             continue
-        decoded[str(key)] = _decode_cell(value)
+        if str(key) in TEXT_COLUMNS and isinstance(value, str):
+            decoded[str(key)] = value.strip()
+        else:
+            decoded[str(key)] = _decode_cell(value)
     return decoded
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ssk_optimize.errors import Issue, ScenarioError
 from ssk_optimize.scenario.schema import EligibilityRule, RuleTable
 from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
 from ssk_optimize.scenario.yamlio import Locations, read_yaml_file
@@ -38,6 +39,18 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
     """
     amendment = copy.deepcopy(amendment) if isinstance(amendment, dict) else {}
     rule_file = amendment.pop("file", None)
+    rows_amended = amendment.pop("eligibility", None)
+    issues: list[Issue] = []
+    if rule_file is not None and not (isinstance(rule_file, str) and Path(rule_file).is_file()):
+        what = f"rule table not found: {rule_file}" if isinstance(rule_file, str) else \
+            f"must be the path of a rule table file, got {rule_file!r}"
+        issues.append(_issue(("rules", "file"), what, locations,
+                             "the path is relative to the scenario file that names it"))
+    if rows_amended is not None and not isinstance(rows_amended, dict):
+        issues.append(_issue(("rules", "eligibility"), "must be a mapping of source type to rule "
+                             "fields, e.g. {APBN: {kinds: [construction]}}", locations))
+    if issues:
+        raise ScenarioError(issues)
     path = Path(rule_file) if isinstance(rule_file, str) else default_rules_path()
     base, base_locations = read_yaml_file(path)
     if not isinstance(base, dict):
@@ -45,13 +58,19 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
     prefixed: Locations = {("rules",) + key: where for key, where in base_locations.items()}
     prefixed.update({key: where for key, where in locations.items() if key[:1] == ("rules",)})
     rows = base.setdefault("eligibility", {})
-    for source, row in (amendment.pop("eligibility", None) or {}).items():
-        if isinstance(row, dict) and isinstance(rows.get(source), dict):
-            rows[source].update(row)
-        else:
-            rows[source] = row
+    if isinstance(rows, dict):
+        for source, row in (rows_amended or {}).items():
+            if isinstance(row, dict) and isinstance(rows.get(source), dict):
+                rows[source].update(row)
+            else:
+                rows[source] = row
     base.update(amendment)
     return base, prefixed
+
+
+def _issue(path: tuple[str, ...], message: str, locations: Locations, fix: str = "") -> Issue:
+    file, line, _ = locations.get(path) or locations.get(path[:1]) or locations.get((), ("", 0, 0))
+    return Issue(".".join(path), message, file=file, line=line, fix=fix)
 
 
 def eligibility_reasons(programs: pd.DataFrame, rules: RuleTable, kind_override: str | None = None,

@@ -1,8 +1,9 @@
 """Safe YAML reading that keeps where every value came from (file, line, column).
 
 Only plain YAML data is accepted: any tag (``!!python/object``, ``!custom``, ``!!binary``) is refused,
-so no document can construct objects. Alias bombs are stopped by a budget on the number of values a
-document may expand to, and oversized files are refused before they are parsed.
+so no document can construct objects. Alias bombs are stopped before expansion: the number of values
+a document would expand to is counted on the parsed graph (each shared node once), and oversized
+files are refused before they are parsed.
 """
 
 from __future__ import annotations
@@ -69,13 +70,39 @@ def parse_yaml_text(text: str, shown: str) -> tuple[Any, Locations]:
                                    column=column, fix="fix the YAML at that line and column")]) from None
     except (YAMLError, ValueError, RecursionError) as error:
         raise ScenarioError([Issue("", f"YAML could not be read: {error}", file=shown)]) from None
+    size = _expanded_size(document, {})
+    if size > MAX_VALUES:
+        raise ScenarioError([Issue("", f"document expands to more than {MAX_VALUES:,} values "
+                                   "(aliases repeated many times?)", file=shown,
+                                   fix="remove the repeated aliases (&anchor / *alias)")])
     locations: Locations = {}
     issues: list[Issue] = []
-    counter = [0]
-    data = _to_plain(document, (), shown, locations, issues, counter)
+    data = _to_plain(document, (), shown, locations, issues)
     if issues:
         raise ScenarioError(issues)
     return data, locations
+
+
+def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
+    """How many values ``node`` becomes once every alias is copied out; shared nodes count once.
+
+    Memoised by node identity, so a billion-laughs document costs a few thousand steps, not a
+    billion. A node that contains itself (a recursive alias) counts as one value.
+    """
+    if not isinstance(node, dict | list):
+        return 1
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    sizes[key] = 1  # in progress: a recursive alias stops here
+    children = node.values() if isinstance(node, dict) else node
+    total = 1
+    for child in children:
+        total += _expanded_size(child, sizes)
+        if total > MAX_VALUES:
+            break
+    sizes[key] = total
+    return total
 
 
 def _tag_of(node: Any) -> str | None:
@@ -85,18 +112,13 @@ def _tag_of(node: Any) -> str | None:
 
 
 def _to_plain(node: Any, path: PathKey, shown: str, locations: Locations,
-              issues: list[Issue], counter: list[int]) -> Any:
+              issues: list[Issue]) -> Any:
     """Copy ruamel's round-trip nodes into dicts/lists, recording each child's line."""
-    counter[0] += 1
-    if counter[0] > MAX_VALUES:
-        if not any(i.message.startswith("document expands") for i in issues):
-            issues.append(Issue(_dotted(path[:1]), f"document expands to more than {MAX_VALUES:,} values "
-                                f"(aliases repeated many times?)", file=shown,
-                                fix="remove the repeated aliases (&anchor / *alias)"))
-        return None
     tag = _tag_of(node)
     if tag is not None:
         line, column = _node_position(node)
+        if not line:  # tagged scalars carry no position: point at their key instead
+            _, line, column = locations.get(path, (shown, 0, 0))
         issues.append(Issue(_dotted(path), f"YAML tag {tag} is not allowed", file=shown, line=line,
                             column=column, fix="write plain values; tags never construct objects here"))
         return None
@@ -110,9 +132,7 @@ def _to_plain(node: Any, path: PathKey, shown: str, locations: Locations,
                 continue
             child_path = path + (key,)
             locations[child_path] = (shown, line + 1, column + 1)
-            result[key] = _to_plain(node[key], child_path, shown, locations, issues, counter)
-            if counter[0] > MAX_VALUES:
-                break
+            result[key] = _to_plain(node[key], child_path, shown, locations, issues)
         return result
     if isinstance(node, CommentedSeq):
         items: list[Any] = []
@@ -123,13 +143,13 @@ def _to_plain(node: Any, path: PathKey, shown: str, locations: Locations,
                 item_key = item["id"]
             child_path = path + (item_key,)
             locations.setdefault(child_path, (shown, line + 1, column + 1))
-            items.append(_to_plain(item, child_path, shown, locations, issues, counter))
-            if counter[0] > MAX_VALUES:
-                break
+            items.append(_to_plain(item, child_path, shown, locations, issues))
         return items
     if isinstance(node, bytes | dt.date | dt.datetime):
+        _, line, column = locations.get(path, (shown, 0, 0))
         issues.append(Issue(_dotted(path), f"value of type {type(node).__name__} is not allowed",
-                            file=shown, fix="write years as plain numbers and text in quotes"))
+                            file=shown, line=line, column=column,
+                            fix="write years as plain numbers and text in quotes"))
         return None
     if isinstance(node, str):
         return str(node)  # drop ruamel's scalar string subclasses

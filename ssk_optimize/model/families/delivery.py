@@ -93,6 +93,7 @@ def add_readiness(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.concatenate([own["row"].to_numpy(), before["row"].to_numpy()]),
         np.concatenate([own["col"].to_numpy(), before["col"].to_numpy()]),
         np.concatenate([np.ones(len(own)), -np.ones(len(before))]),
+        keys=rows[["p", "q", "t"]].rename(columns={"p": "program_row", "q": "prerequisite_row"}),
     )
 
 
@@ -124,6 +125,7 @@ def add_om_obligations(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.concatenate([money["row"].to_numpy(), built["row"].to_numpy()]),
         np.concatenate([money["col"].to_numpy(), built["col"].to_numpy()]),
         np.concatenate([np.ones(len(money)), -rate * capital]),
+        keys=rows[["p", "t"]].rename(columns={"p": "program_row"}),
     )
     _add_baseline_om(lp, ix)
 

@@ -72,6 +72,7 @@ def add_matching(lp: LpBuilder, ix: ProblemIndex) -> None:
             np.concatenate([partners["row"].to_numpy(), main["row"].to_numpy()]),
             np.concatenate([partners["col"].to_numpy(), main["col"].to_numpy()]),
             np.concatenate([np.ones(len(partners)), -rule.share * np.ones(len(main))]),
+            keys=keys[["program_row", "t"]].assign(source=rule.source),
         )
 
 
@@ -108,6 +109,7 @@ def _add_masyarakat(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.concatenate([position, np.arange(len(keys))]),
         np.concatenate([community["col"].to_numpy(), share_cols]),
         np.concatenate([np.ones(len(community)), -cap]),
+        keys=keys[["program_row", "t"]],
     )
 
 
@@ -128,6 +130,7 @@ def _add_dak_supporting(lp: LpBuilder, ix: ProblemIndex) -> None:
         labels("dak_supporting", pool_ids(ix, keys["pool_row"]), years_of(ix, keys["t"])),
         -np.inf, 0.0, placed["row"].to_numpy(), placed["col"].to_numpy(),
         np.where(placed_support, 1.0 - share, -share),
+        keys=keys[["pool_row", "t"]],
     )
 
 
@@ -151,6 +154,7 @@ def _add_per_region(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.where(np.isnan(low), -np.inf, low / ix.money_scale),
         np.where(np.isnan(high), np.inf, high / ix.money_scale),
         position, money["col"].to_numpy(), np.ones(len(money)),
+        keys=keys[["pool_row", "region", "t"]],
     )
 
 

@@ -1,0 +1,328 @@
+"""The stage driver: lexicographic (default) or weighted solves over any backend.
+
+Lexicographic: solve stage 1; add the row ``stage_hold[<stage>]`` keeping stage 1 within 1e-7
+relative of its value (1e-7 absolute below 1); solve stage 2 warm-started on the same session; and
+so on. The hold value is ``c @ x`` of the point just found rather than the solver's reported
+objective, so that point always satisfies the hold and can seed the next MILP solve. Integer
+columns may be fixed after a given number of stages, turning the remaining stages into LPs.
+
+Weighted: one solve of ``sum_s w_s * sign_s * c_s / scale_s`` as a minimisation (``sign_s`` is -1
+for max stages). Normalisation is the caller's: pass ``stage_scales`` (e.g. households under
+target, sum of priority * e, largest rank * total budget), or pre-scaled coefficients.
+
+Shadow prices (``dual_stages``, 0-based): for an LP solved lexicographically, stage k's duals are
+read from stage k's own solve (stages before it held). Otherwise (a MILP, or weighted mode) they
+come from extra LP solves after the main ones: integer columns fixed at their values (MILP), holds
+released, then stage 1 alone, stage 2 with stage 1 held, ... up to the last dual stage.
+
+:class:`StageSolver` keeps the session open, so a budget sweep calls ``update_row_bounds`` and
+``run`` again and the solver warm-starts from the previous solve.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from ssk_optimize.model.lp import FloatArray, LinearProgram
+from ssk_optimize.solve.base import Backend, RowRanging, SolverOptions, StageResult, as_indices
+from ssk_optimize.solve.solution import Mode, Solution
+from ssk_optimize.solve.status import SolveStatus
+
+HOLD_TOLERANCE = 1e-7
+DEFAULT_STAGE_WEIGHTS = (1000.0, 10.0, 1.0)
+
+
+def hold_tolerance(value: float) -> float:
+    """Slack allowed on a held stage: 1e-7 relative, or 1e-7 absolute when ``|value| < 1``."""
+    return HOLD_TOLERANCE * abs(value) if abs(value) >= 1.0 else HOLD_TOLERANCE
+
+
+class _Clock:
+    """The whole solve's time budget; each stage gets what is left."""
+
+    def __init__(self, limit: float | None) -> None:
+        self._deadline = None if limit is None else time.perf_counter() + limit
+
+    def remaining(self) -> float | None:
+        return None if self._deadline is None else self._deadline - time.perf_counter()
+
+    def expired(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0.0
+
+
+class _Record:
+    """What one run collects besides the primal point."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.duals: dict[str, FloatArray] = {}
+        self.ranging: dict[str, RowRanging] = {}
+        self.notes: list[str] = []
+        self.gaps: list[float] = []
+        self.integers_fixed = False
+        self.duals_from_fixed_lp = False
+
+
+class StageSolver:
+    """One open session on ``lp`` that runs the stages, re-runnable after bound changes."""
+
+    def __init__(
+        self,
+        lp: LinearProgram,
+        backend: Backend,
+        options: SolverOptions,
+        *,
+        mode: Mode = "lexicographic",
+        stage_weights: Sequence[float] = DEFAULT_STAGE_WEIGHTS,
+        stage_scales: Sequence[float] | None = None,
+        fix_integers_after_stage: int | None = 2,
+        dual_stages: Sequence[int] | None = None,
+    ) -> None:
+        """``fix_integers_after_stage`` counts stages (2: fix after the first two);
+        ``dual_stages`` are 0-based indices, default (0, 1) as far as the stages exist."""
+        stages = lp.objectives
+        if not stages:
+            raise ValueError("the LinearProgram has no stage objectives")
+        if mode not in ("lexicographic", "weighted"):
+            raise ValueError(f"mode must be 'lexicographic' or 'weighted', got {mode!r}")
+        if mode == "weighted" and len(stage_weights) != len(stages):
+            raise ValueError(f"{len(stages)} stages but {len(stage_weights)} stage_weights")
+        if stage_scales is not None and (
+            len(stage_scales) != len(stages) or min(stage_scales) <= 0
+        ):
+            raise ValueError("stage_scales needs one positive number per stage")
+        if dual_stages is None:
+            dual_stages = [k for k in (0, 1) if k < len(stages)]
+        if any(not 0 <= k < len(stages) for k in dual_stages):
+            raise ValueError(f"dual_stages must be 0-based indices below {len(stages)}")
+        self._lp = lp
+        self._options = options
+        self._backend = backend
+        self._mode: Mode = mode
+        self._weights = np.asarray(stage_weights, dtype=np.float64)
+        self._scales = np.ones(len(stages)) if stage_scales is None else np.asarray(stage_scales)
+        self._fix_after = fix_integers_after_stage
+        self._dual_stages = sorted(set(dual_stages))
+        self._integer_columns = np.flatnonzero(lp.integrality)
+        self._session = backend.open(lp, options)
+        held = stages[:-1]
+        self._holds = self._session.add_rows(
+            sp.csr_matrix(np.vstack([s.coefficients for s in held]) if held else (0, lp.n_cols)),
+            np.full(len(held), -np.inf),
+            np.full(len(held), np.inf),
+            [f"stage_hold[{s.name}]" for s in held],
+        )
+
+    def __enter__(self) -> StageSolver:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the solver session."""
+        self._session.close()
+
+    def update_row_bounds(
+        self, indices: npt.ArrayLike, lower: npt.ArrayLike, upper: npt.ArrayLike
+    ) -> None:
+        """Change bounds of original rows (e.g. pool budgets) before the next :meth:`run`."""
+        rows = as_indices(indices, self._lp.n_rows, "row")
+        count = rows.size
+        self._session.set_row_bounds(
+            rows, np.broadcast_to(lower, (count,)), np.broadcast_to(upper, (count,))
+        )
+
+    def run(self) -> Solution:
+        """Solve every stage within ``options.time_limit`` and collect duals as configured."""
+        clock = _Clock(self._options.time_limit)
+        record = _Record()
+        self._restore()
+        if self._mode == "weighted":
+            status, failed, x = self._run_weighted(clock, record)
+        else:
+            status, failed, x = self._run_lexicographic(clock, record)
+        if status.is_optimal and self._dual_stages:
+            if self._lp.is_mip or self._mode == "weighted":
+                self._dual_solves(x, clock, record)
+        elif self._dual_stages:
+            record.notes.append(f"no duals: the solve ended {status.value}")
+        values = {}
+        if x is not None:
+            values = {s.name: float(s.coefficients @ x) + s.offset for s in self._lp.objectives}
+        return Solution(
+            status=status,
+            x=x,
+            stage_values=values,
+            mode=self._mode,
+            solver=self._backend.name,
+            solver_version=self._backend.version(),
+            method=self._options.method,
+            mip_gap=self._options.mip_gap,
+            failed_stage=failed,
+            duals=record.duals,
+            ranging=record.ranging,
+            integers_fixed=record.integers_fixed,
+            duals_from_fixed_lp=record.duals_from_fixed_lp,
+            achieved_mip_gap=max(record.gaps) if record.gaps else None,
+            timings=record.timings,
+            notes=tuple(record.notes),
+        )
+
+    def _run_lexicographic(
+        self, clock: _Clock, record: _Record
+    ) -> tuple[SolveStatus, str | None, FloatArray | None]:
+        stages = self._lp.objectives
+        x: FloatArray | None = None
+        for k, stage in enumerate(stages):
+            if clock.expired():
+                record.notes.append(f"time limit reached before stage {stage.name} started")
+                stopped = SolveStatus.FEASIBLE_STOPPED if x is not None else SolveStatus.NO_SOLUTION_STOPPED
+                return stopped, stage.name, x
+            self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
+            duals_now = not self._lp.is_mip and k in self._dual_stages
+            result = self._session.solve(clock.remaining(), ranging=duals_now)
+            self._note_result(stage.name, result, record)
+            if not result.status.is_optimal or result.x is None:
+                return self._failure(stage.name, result, x, record)
+            x = result.x
+            if duals_now:
+                self._keep_duals(stage.name, result, record)
+            if k < len(stages) - 1:
+                self._hold(k, x)
+                if self._lp.is_mip and self._fix_after == k + 1:
+                    self._fix_integers(x)
+                    record.integers_fixed = True
+                    record.notes.append(f"integer columns fixed after stage {stage.name}")
+        return SolveStatus.OPTIMAL, None, x
+
+    def _run_weighted(
+        self, clock: _Clock, record: _Record
+    ) -> tuple[SolveStatus, str | None, FloatArray | None]:
+        stages = self._lp.objectives
+        signs = np.array([1.0 if s.sense == "min" else -1.0 for s in stages])
+        factors = self._weights * signs / self._scales
+        combined = sum((f * s.coefficients for f, s in zip(factors, stages, strict=True)))
+        offset = float(sum(f * s.offset for f, s in zip(factors, stages, strict=True)))
+        self._session.set_objective(np.asarray(combined, dtype=np.float64), "min", offset)
+        result = self._session.solve(clock.remaining())
+        self._note_result("weighted", result, record)
+        record.notes.append("weighted mode: an approximation of the lexicographic order")
+        if not result.status.is_optimal or result.x is None:
+            return self._failure("weighted", result, None, record)
+        return SolveStatus.OPTIMAL, None, result.x
+
+    def _dual_solves(self, x: FloatArray | None, clock: _Clock, record: _Record) -> None:
+        """Duals from LP re-solves: integers fixed at ``x`` (MILP), stages re-run from stage 1."""
+        if x is None:
+            return
+        if self._lp.is_mip:
+            self._fix_integers(x)
+            record.duals_from_fixed_lp = True
+            record.notes.append("duals come from the LP with integer columns fixed")
+        self._release_holds()
+        stages = self._lp.objectives
+        for k in range(self._dual_stages[-1] + 1):
+            stage = stages[k]
+            if clock.expired():
+                record.notes.append(f"no duals from stage {stage.name} on: time limit reached")
+                return
+            self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
+            result = self._session.solve(clock.remaining(), ranging=k in self._dual_stages)
+            record.timings[f"duals[{stage.name}]"] = result.runtime
+            if not result.status.is_optimal or result.x is None or result.row_duals is None:
+                record.notes.append(f"no duals from stage {stage.name} on: {result.detail}")
+                return
+            if k in self._dual_stages:
+                self._keep_duals(stage.name, result, record)
+            self._hold(k, result.x)
+
+    def _failure(
+        self, name: str, result: StageResult, previous: FloatArray | None, record: _Record
+    ) -> tuple[SolveStatus, str | None, FloatArray | None]:
+        """A stage that did not prove optimality ends the run with the best point there is."""
+        x = result.x if result.status.has_solution and result.x is not None else previous
+        status = result.status
+        if status is SolveStatus.NO_SOLUTION_STOPPED and x is not None:
+            status = SolveStatus.FEASIBLE_STOPPED
+        record.notes.append(f"stage {name} ended {result.status.value}: {result.detail}")
+        return status, name, x
+
+    def _note_result(self, name: str, result: StageResult, record: _Record) -> None:
+        record.timings[name] = result.runtime
+        if result.mip_gap is not None:
+            record.gaps.append(result.mip_gap)
+
+    def _keep_duals(self, name: str, result: StageResult, record: _Record) -> None:
+        """Keep duals and ranging of the original rows only (not the stage holds)."""
+        n_rows = self._lp.n_rows
+        if result.row_duals is not None:
+            record.duals[name] = result.row_duals[:n_rows].copy()
+        ranging = result.row_ranging or RowRanging.unknown(n_rows)
+        record.ranging[name] = ranging.take(n_rows)
+
+    def _hold(self, k: int, x: FloatArray) -> None:
+        """Keep stage k at the value it has at ``x``, within :func:`hold_tolerance`."""
+        stage = self._lp.objectives[k]
+        value = float(stage.coefficients @ x) + stage.offset
+        bound = value - stage.offset
+        slack = hold_tolerance(value)
+        lower, upper = (-np.inf, bound + slack) if stage.sense == "min" else (bound - slack, np.inf)
+        self._session.set_row_bounds(self._holds[k : k + 1], np.array([lower]), np.array([upper]))
+
+    def _fix_integers(self, x: FloatArray) -> None:
+        """Fix integer columns at their (rounded) values and relax integrality: an LP remains."""
+        columns = self._integer_columns
+        low, up = self._lp.col_lower[columns], self._lp.col_upper[columns]
+        values = np.clip(np.round(x[columns]), low, up)
+        self._session.set_col_bounds(columns, values, values)
+        self._session.set_integrality(np.zeros(self._lp.n_cols, dtype=bool))
+
+    def _release_holds(self) -> None:
+        count = self._holds.size
+        self._session.set_row_bounds(self._holds, np.full(count, -np.inf), np.full(count, np.inf))
+
+    def _restore(self) -> None:
+        """Undo what a previous run changed (holds, fixed integers); keep row-bound updates."""
+        self._release_holds()
+        if self._lp.is_mip:
+            columns = self._integer_columns
+            lower, upper = self._lp.col_lower[columns], self._lp.col_upper[columns]
+            self._session.set_col_bounds(columns, lower, upper)
+            self._session.set_integrality(self._lp.integrality)
+
+
+def solve_stages(
+    lp: LinearProgram,
+    backend: Backend,
+    options: SolverOptions,
+    mode: Mode = "lexicographic",
+    stage_weights: Sequence[float] = DEFAULT_STAGE_WEIGHTS,
+    fix_integers_after_stage: int | None = 2,
+    dual_stages: Sequence[int] | None = None,
+    stage_scales: Sequence[float] | None = None,
+) -> Solution:
+    """Solve ``lp``'s stage objectives once; see :class:`StageSolver` for the arguments."""
+    with StageSolver(
+        lp,
+        backend,
+        options,
+        mode=mode,
+        stage_weights=stage_weights,
+        stage_scales=stage_scales,
+        fix_integers_after_stage=fix_integers_after_stage,
+        dual_stages=dual_stages,
+    ) as solver:
+        return solver.run()
