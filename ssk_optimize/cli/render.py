@@ -14,8 +14,16 @@ from ssk_optimize.errors import Issue, ScenarioError, SskError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+def _console(stderr: bool = False) -> Console:
+    """Wide tables when output goes to a file or pipe (no terminal to measure)."""
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 
 def handle_errors(command: F) -> F:

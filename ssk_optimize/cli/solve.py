@@ -1,0 +1,65 @@
+"""``ssk-opt solve``: run the funding LP and print what a planner reads in ten seconds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ssk_optimize import api
+from ssk_optimize.cli.options import overrides_option, scenario_argument
+from ssk_optimize.cli.render import err, handle_errors, out, print_warnings
+from ssk_optimize.cli.summary import render_run
+from ssk_optimize.errors import NotOptimal
+
+
+@click.command("solve")
+@scenario_argument
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Run folder to write (replaced atomically). Default: results/<scenario>.")
+@overrides_option
+@click.option("--solver", metavar="NAME",
+              help="highs (default), cbc, or pulp:NAME for any solver PuLP knows.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Limit for the whole solve (all stages).")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON instead.")
+@click.option("--top", default=10, show_default=True, help="Waiting-list rows to show.")
+@handle_errors
+def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...],
+                  solver: str | None, time_limit: float | None, as_json: bool, top: int) -> None:
+    """Allocate every pool to programmes and write the results.
+
+    Writes allocations, programs, pools and coverage as Parquet, with manifest.json and the
+    resolved scenario. Exit 0 when optimal, 3 when infeasible or not proved optimal (results
+    still written, marked in the manifest), 4 when the solver is not available.
+
+    Example: ssk-opt solve scenarios/lamandau.yaml -o results/lamandau
+    """
+    target = output or Path("results") / scenario.stem
+    quiet = as_json or not err.is_terminal
+    with err.status("Starting", spinner="dots") if not quiet else _Null() as status:
+        def progress(message: str) -> None:
+            if status is not None:
+                status.update(message)
+        result = api.solve_file(scenario, overrides, target, solver, time_limit, progress)
+    print_warnings(result.loaded.warnings)
+    if as_json:
+        click.echo(json.dumps(result.manifest, indent=2, default=str))
+    else:
+        render_run(result, top)
+        out.print(f"Results written to {result.folder}", markup=False)
+    if not result.solution.is_optimal:
+        raise NotOptimal(f"the solve ended '{result.solution.status.value}'"
+                         + (f" in stage {result.solution.failed_stage}"
+                            if result.solution.failed_stage else "")
+                         + f"; results in {result.folder} are marked so in manifest.json")
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+

@@ -1,0 +1,59 @@
+"""The run manifest: what was solved, with what, how it ended, and how long it took."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ssk_optimize import __version__
+from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.scenario import LoadedScenario
+from ssk_optimize.solve.solution import Solution
+
+
+def build_manifest(loaded: LoadedScenario, model: BuiltModel, solution: Solution,
+                   timings: dict[str, float]) -> dict[str, Any]:
+    """Manifest fields of domain.md section 6, plus model size and solver notes."""
+    values = solution.stage_values
+    scenario = loaded.scenario
+    return {
+        "scenario": scenario.scenario,
+        "engine_version": __version__,
+        "scenario_sha256": loaded.sha256,
+        "overrides": list(loaded.overrides),
+        "money_unit": scenario.money_unit,
+        "solver": {
+            "name": solution.solver, "version": solution.solver_version,
+            "method": solution.method, "mip_gap": solution.mip_gap,
+            "achieved_mip_gap": _finite(solution.achieved_mip_gap),
+        },
+        "status": solution.status.value,
+        "optimal": solution.is_optimal,
+        "failed_stage": solution.failed_stage,
+        "objective": {
+            "mode": solution.mode,
+            "stage1_shortfall": _finite(values.get("targets")),
+            "stage2_priority": _finite(values.get("priority")),
+            "stage3_preference": _finite(values.get("preference")),
+            "approximate": solution.mode == "weighted",
+        },
+        "integers": {
+            "whole_unit_programs": int(len(model.index.whole)),
+            "fixed_after_stage2": solution.integers_fixed,
+            "duals_from_fixed_lp": solution.duals_from_fixed_lp,
+        },
+        "model": {
+            "variables": model.lp.n_cols, "constraints": model.lp.n_rows,
+            "nonzeros": int(model.lp.matrix.nnz), "money_scale": model.index.money_scale,
+        },
+        "timings": {k: round(float(v), 6) for k, v in sorted(timings.items())},
+        "solver_timings": {k: round(float(v), 6) for k, v in sorted(solution.timings.items())},
+        "warnings": [w.render() for w in loaded.warnings] + list(solution.notes),
+        "files": [str(path.name) for path in loaded.files],
+    }
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)

@@ -1,0 +1,214 @@
+"""Solution -> the four tidy result tables of domain.md section 6, sorted by their keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.results.reasons import limiting_reasons
+from ssk_optimize.results.values import Values, extract_values
+from ssk_optimize.solve.solution import Solution
+
+FULL = 1.0 - 1e-6  # a programme delivered to this share of its quantity is fully funded
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The result tables of one run."""
+
+    allocations: pd.DataFrame
+    programs: pd.DataFrame
+    pools: pd.DataFrame
+    coverage: pd.DataFrame
+
+
+def build_tables(model: BuiltModel, solution: Solution) -> RunTables:
+    """Tables for a solution that has a primal point (optimal or stopped)."""
+    if solution.x is None:
+        raise ValueError("no primal point to tabulate")
+    values = extract_values(model, solution.x)
+    return RunTables(
+        allocations=allocation_table(model, values),
+        programs=program_table(model, values, solution),
+        pools=pool_table(model, values, solution),
+        coverage=coverage_table(model, values),
+    )
+
+
+def allocation_table(model: BuiltModel, values: Values) -> pd.DataFrame:
+    """One row per programme x pool x year x purpose with money (baseline O&M: empty program)."""
+    ix = model.index
+    money = values.money
+    programme = money["program_row"].to_numpy()
+    has = programme >= 0
+    rows = np.where(has, programme, 0)
+    column = lambda name: np.where(has, ix.programs[name].to_numpy(dtype=object)[rows], "")  # noqa: E731
+    frame = pd.DataFrame({
+        "scenario": ix.scenario.scenario,
+        "program": column("program"),
+        "code": column("code"),
+        "region": ix.regions["region"].to_numpy(dtype=object)[money["region_row"].to_numpy()],
+        "province": ix.regions["province"].to_numpy(dtype=object)[money["region_row"].to_numpy()],
+        "subsector": column("subsector"),
+        "kind": column("kind"),
+        "scale": column("scale"),
+        "source": ix.pools["source"].to_numpy(dtype=object)[money["pool_row"].to_numpy()],
+        "pool": ix.pools["pool"].to_numpy(dtype=object)[money["pool_row"].to_numpy()],
+        "holder": ix.pools["holder"].to_numpy(dtype=object)[money["pool_row"].to_numpy()],
+        "firm": ix.pools["firm"].to_numpy(dtype=bool)[money["pool_row"].to_numpy()],
+        "year": ix.years[money["t"].to_numpy()],
+        "purpose": money["purpose"].to_numpy(dtype=object),
+        "amount": money["amount"].to_numpy(dtype=float),
+    })
+    return frame.sort_values(["program", "pool", "year", "purpose", "region"]).reset_index(drop=True)
+
+
+def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.DataFrame:
+    """One row per programme: delivery, need, funding, gap, O&M and the waiting-list reason."""
+    ix = model.index
+    programs = ix.programs
+    n = len(programs)
+    quantity = programs["quantity"].to_numpy(dtype=float)
+    delivered = values.units.sum(axis=1)
+    money = values.money[values.money["program_row"] >= 0]
+    capex = money[money["purpose"] == "capex"]
+    funded = np.bincount(capex["program_row"], weights=capex["amount"], minlength=n)
+    upkeep = money[money["purpose"] == "om"]
+    om_funded = np.bincount(upkeep["program_row"], weights=upkeep["amount"], minlength=n)
+    last_cost = ix.cost[np.arange(n), programs["end"].to_numpy() - int(ix.years[0])]
+    remaining = np.clip(quantity - delivered, 0.0, None)
+    need = funded + remaining * last_cost
+    capital_by_year = np.nan_to_num(ix.cost) * values.units
+    om_after = programs["om_rate"].to_numpy(dtype=float) * capital_by_year.sum(axis=1)
+    share = np.clip(delivered / quantity, 0.0, 1.0)
+    waiting = share < FULL
+    reason, detail = limiting_reasons(model, values, solution, waiting)
+    frame = pd.DataFrame({
+        "scenario": ix.scenario.scenario,
+        "program": programs["program"].to_numpy(dtype=object),
+        "name": programs["name"].to_numpy(dtype=object),
+        "code": programs["code"].to_numpy(dtype=object),
+        "region": programs["region"].to_numpy(dtype=object),
+        "subsector": programs["subsector"].to_numpy(dtype=object),
+        "kind": programs["kind"].to_numpy(dtype=object),
+        "scale": programs["scale"].to_numpy(dtype=object),
+        "priority": programs["priority"].to_numpy(dtype=float),
+        "quantity": quantity,
+        "units_delivered": delivered,
+        "need": need,
+        "funded": funded,
+        "gap": need - funded,
+        "funded_share": share,
+        "om_funded": om_funded,
+        "om_after_horizon": om_after,
+        "waiting_list": waiting,
+        "limiting_reason": reason,
+        "limiting_detail": detail,
+    })
+    return frame.sort_values("program").reset_index(drop=True)
+
+
+def pool_table(model: BuiltModel, values: Values, solution: Solution) -> pd.DataFrame:
+    """One row per pool x year: budget, use and the two shadow prices with their range.
+
+    Shadow prices are per extra money unit: ``shadow_price_targets`` in (weighted) households of
+    shortfall avoided, ``shadow_price_priority`` in priority-weighted completion (stage 1 held).
+    """
+    ix = model.index
+    n_pools, n_years = ix.budget.shape
+    rows = model.budget_rows
+    scale = ix.money_scale
+    targets = _dual(solution, "targets", rows, -1.0 / scale)
+    priority = _dual(solution, "priority", rows, 1.0 / scale)
+    low, high = _range(solution, rows, scale)
+    pool_row = np.repeat(np.arange(n_pools), n_years)
+    budget = ix.budget.reshape(-1)
+    used = values.used.reshape(-1)
+    frame = pd.DataFrame({
+        "scenario": ix.scenario.scenario,
+        "pool": ix.pools["pool"].to_numpy(dtype=object)[pool_row],
+        "source": ix.pools["source"].to_numpy(dtype=object)[pool_row],
+        "holder": ix.pools["holder"].to_numpy(dtype=object)[pool_row],
+        "firm": ix.pools["firm"].to_numpy(dtype=bool)[pool_row],
+        "year": np.tile(ix.years, n_pools),
+        "budget": budget,
+        "used": used,
+        "unused": np.clip(budget - used, 0.0, None),
+        "shadow_price_targets": targets,
+        "shadow_price_priority": priority,
+        "range_low": low,
+        "range_high": high,
+    })
+    return frame.sort_values(["pool", "year"]).reset_index(drop=True)
+
+
+def _dual(solution: Solution, stage: str, rows: np.ndarray, factor: float) -> np.ndarray:
+    duals = solution.duals.get(stage)
+    if duals is None:
+        return np.full(len(rows), np.nan)
+    value = duals[rows] * factor
+    return np.where(np.abs(value) < 1e-12, 0.0, value) + 0.0  # no negative zeros
+
+
+def _range(solution: Solution, rows: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Budget levels over which the reported prices hold.
+
+    Where the targets price is non-zero it leads (the stage-1 ranging: stage 1 re-optimises as the
+    budget moves); elsewhere the priority price's ranging applies. Ranging of the priority stage
+    alone is not used where stage 1 binds, because the stage-1 hold row pins it to a sliver.
+    NaN where the backend gives no ranging (PuLP solvers).
+    """
+    nan = np.full(len(rows), np.nan)
+    targets, priority = solution.ranging.get("targets"), solution.ranging.get("priority")
+    duals = solution.duals.get("targets")
+    if targets is None or duals is None:
+        return nan, nan.copy()
+    low, high = targets.low[rows] * scale, targets.high[rows] * scale
+    if priority is not None:
+        leads = np.abs(duals[rows]) > 1e-12
+        low = np.where(leads, low, priority.low[rows] * scale)
+        high = np.where(leads, high, priority.high[rows] * scale)
+    return low, high
+
+
+def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
+    """Region x indicator x year: households covered (baseline + delivered), against targets."""
+    ix = model.index
+    records = []
+    region_row = {r: i for i, r in enumerate(ix.regions["region"])}
+    served = ix.programs["region"].map(region_row).to_numpy()
+    cumulative = np.cumsum(values.units, axis=1)
+    for row, region in enumerate(ix.scenario.regions):
+        indicators = set(region.baseline) | set(region.targets)
+        indicators |= {k for p in ix.scenario.programs if p.region == region.id for k in p.serves}
+        for indicator in sorted(indicators):
+            serves = np.array([p.serves.get(indicator, 0.0) if served[i] == row else 0.0
+                               for i, p in enumerate(ix.scenario.programs)])
+            covered = region.baseline.get(indicator, 0.0) + serves @ cumulative
+            target = region.targets.get(indicator, {})
+            records.append(pd.DataFrame({
+                "region": region.id, "indicator": indicator, "year": ix.years,
+                "households": ix.households[row], "covered": covered,
+                "target_share": [target.get(int(y), np.nan) for y in ix.years],
+            }))
+    columns = ["scenario", "region", "indicator", "year", "households", "covered", "share",
+               "target_share", "target_households", "shortfall"]
+    if not records:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame = pd.concat(records, ignore_index=True)
+    frame["scenario"] = ix.scenario.scenario
+    frame["share"] = frame["covered"] / frame["households"]
+    frame["target_households"] = frame["target_share"] * frame["households"]
+    frame["shortfall"] = np.clip(frame["target_households"] - frame["covered"], 0.0, None)
+    return frame[columns].sort_values(["region", "indicator", "year"]).reset_index(drop=True)
+
+
+def empty_tables() -> RunTables:
+    """Tables with no rows (a run that found no feasible point still writes its folder)."""
+    from ssk_optimize.results.writer import SCHEMAS
+
+    frames = {name: schema.empty_table().to_pandas() for name, schema in SCHEMAS.items()}
+    return RunTables(**frames)
