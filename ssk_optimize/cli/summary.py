@@ -39,7 +39,7 @@ def _by_subsector(allocations: pd.DataFrame, programs: pd.DataFrame, unit: str) 
     for column in ("funded", "need", "gap"):
         table.add_column(column, justify="right")
     for subsector, row in sums.iterrows():
-        years = funded.loc[subsector] if subsector in funded.index else None
+        years = funded.loc[[subsector]].iloc[0] if subsector in funded.index else None
         cells = [money(float(years[y])) if years is not None else "0" for y in funded.columns]
         table.add_row(str(subsector), *cells, money(row["funded"]), money(row["need"]),
                       money(row["gap"]))
@@ -58,7 +58,8 @@ def _by_source(pools: pd.DataFrame, unit: str) -> None:
     for source, row in grouped.iterrows():
         share = row["used"] / row["budget"] * 100 if row["budget"] > 0 else 0.0
         price = "" if pd.isna(row["price"]) else f"{row['price']:.3f}"
-        table.add_row(str(source), money(row["budget"]), money(row["used"]), f"{share:.0f}%", price)
+        table.add_row(str(source), money(float(row["budget"])), money(float(row["used"])),
+                      f"{share:.0f}%", price)
     out.print(table)
 
 
@@ -86,6 +87,6 @@ def _waiting(programs: pd.DataFrame, unit: str, top: int = 10) -> None:
     for column in ("programme", "funded", "gap", "reason", "detail"):
         table.add_column(column, justify="right" if column in ("funded", "gap") else "left")
     for row in waiting.head(top).itertuples():
-        table.add_row(str(row.program), f"{row.funded_share:.0%}", money(row.gap),
+        table.add_row(str(row.program), f"{row.funded_share:.0%}", money(float(row.gap)),  # type: ignore[arg-type]
                       str(row.limiting_reason), str(row.limiting_detail))
     out.print(table)

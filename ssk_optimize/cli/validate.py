@@ -58,7 +58,8 @@ def render_summary(summary: ScenarioSummary) -> None:
     for column in ("source", "pools", "budget", "eligible need", "programmes"):
         table.add_column(column, justify="left" if column == "source" else "right")
     for row in summary.by_source.itertuples():
-        table.add_row(str(row.source), str(row.pools), money(row.budget), money(row.eligible_need),
+        table.add_row(str(row.source), str(row.pools), money(float(row.budget)),  # type: ignore[arg-type]
+                      money(float(row.eligible_need)),  # type: ignore[arg-type]
                       str(row.eligible_programs))
     table.add_row("total", "", money(summary.total_budget), money(summary.total_need), "",
                   style="bold")

@@ -18,6 +18,8 @@ prerequisites or rules involved:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -57,12 +59,11 @@ def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
         for row, text in found.items():
             if reason[row] == "":
                 reason[row], detail[row] = name, text
-    for row in np.flatnonzero(reason == ""):
-        reason[row] = "pool_exhausted"
+    reason[reason == ""] = "pool_exhausted"
     unexplained = np.flatnonzero((reason == "pool_exhausted") & (detail == ""))
     used_up = fund[fund_full & fund["program_row"].isin(unexplained).to_numpy()]
     for row, group in used_up.groupby("program_row"):
-        detail[int(row)] = _pool_years(group, pool_names, ix.years)
+        detail[_int(row)] = _pool_years(group, pool_names, ix.years)
     detail[unexplained] = np.where(detail[unexplained] == "",
                                    "remaining eligible money is too little for the next unit",
                                    detail[unexplained])
@@ -106,7 +107,7 @@ def _readiness(model: BuiltModel, slack: np.ndarray, n: int) -> dict[int, str]:
     for row, group in binding.groupby("program_row"):
         waits = sorted({names[q] for q in group["prerequisite_row"]})
         years = sorted(int(model.index.years[t]) for t in group["t"].unique())
-        found[int(row)] = f"waits for {', '.join(waits)} (binding in {_span(years)})"
+        found[_int(row)] = f"waits for {', '.join(waits)} (binding in {_span(years)})"
     return found
 
 
@@ -124,8 +125,8 @@ def _om_burden(model: BuiltModel, full: np.ndarray, waiting: set[int]) -> dict[i
     all_full = pd.Series(flag).groupby(om["program_row"].to_numpy()).all()
     burdened = om[om["program_row"].isin(all_full.index[all_full.to_numpy()])]
     pool_names = ix.pools["pool"].to_numpy(dtype=object)
-    for row, group in burdened.groupby("program_row"):
-        found[int(row)] = "O&M pools fully used: " + _pool_years(group, pool_names, ix.years)
+    for key, group in burdened.groupby("program_row"):
+        found[_int(key)] = "O&M pools fully used: " + _pool_years(group, pool_names, ix.years)
     return found
 
 
@@ -137,21 +138,21 @@ def _share_caps(model: BuiltModel, slack: np.ndarray, n: int) -> dict[int, str]:
         if keys is None:
             continue
         for row in keys[slack[keys["row"].to_numpy()] <= BINDING]["program_row"].unique():
-            found.setdefault(int(row), []).append(f"{family} rule binds")
+            found.setdefault(_int(row), []).append(f"{family} rule binds")
     per_region = model.family_keys.get("per_region")
     if per_region is not None:
         binding = per_region[slack[per_region["row"].to_numpy()] <= BINDING]
         regions = ix.programs["region"].to_numpy(dtype=object)
         for _, key in binding.iterrows():
-            pool = ix.pools["pool"].iat[int(key["pool_row"])]
+            pool = ix.pools["pool"].iat[_int(key["pool_row"])]
             for row in np.flatnonzero(regions == key["region"]):
-                found.setdefault(int(row), []).append(f"per_region limit of {pool} binds")
+                found.setdefault(_int(row), []).append(f"per_region limit of {pool} binds")
     supporting = model.family_keys.get("dak_supporting")
     if supporting is not None and len(supporting):
         kinds = ix.programs["kind"].to_numpy(dtype=object)
         if (slack[supporting["row"].to_numpy()] <= BINDING).any():
             for row in np.flatnonzero(kinds == "supporting"):
-                found.setdefault(int(row), []).append("DAK supporting-cost cap binds")
+                found.setdefault(_int(row), []).append("DAK supporting-cost cap binds")
     return {row: "; ".join(sorted(set(texts))) for row, texts in found.items()}
 
 
@@ -161,13 +162,13 @@ def _year_window(model: BuiltModel, values: Values, n: int) -> dict[int, str]:
     found: dict[int, str] = {}
     capex = ix.pairs[ix.pairs["capex"]]
     for row, group in capex.groupby("program_row"):
-        start = int(ix.programs["start"].iat[int(row)]) - int(ix.years[0])
-        end = int(ix.programs["end"].iat[int(row)]) - int(ix.years[0])
+        start = int(ix.programs["start"].to_numpy()[_int(row)]) - int(ix.years[0])
+        end = int(ix.programs["end"].to_numpy()[_int(row)]) - int(ix.years[0])
         pools = group["pool_row"].to_numpy()
         inside = free[pools, start:end + 1].any()
         outside = free[pools, :start].any() or free[pools, end + 1:].any()
         if outside and not inside:
-            found[int(row)] = (f"eligible money is left only outside its years "
+            found[_int(row)] = (f"eligible money is left only outside its years "
                                f"{int(ix.years[start])}-{int(ix.years[end])}")
     return found
 
@@ -177,7 +178,7 @@ def _pool_years(frame: pd.DataFrame, pool_names: np.ndarray, years: np.ndarray) 
     by_span: dict[str, list[str]] = {}
     for pool_row, group in frame.groupby("pool_row"):
         span = _span(sorted(int(years[t]) for t in group["t"].unique()))
-        by_span.setdefault(span, []).append(str(pool_names[int(pool_row)]))
+        by_span.setdefault(span, []).append(str(pool_names[_int(pool_row)]))
     return "; ".join(f"{', '.join(pools)} fully used in {span}" for span, pools in by_span.items())
 
 
@@ -187,3 +188,8 @@ def _span(years: list[int]) -> str:
     if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
         return f"{years[0]}-{years[-1]}"
     return ", ".join(str(y) for y in years)
+
+
+def _int(value: Any) -> int:
+    """Group keys from pandas are typed as Hashable; they are integer row numbers here."""
+    return int(value)

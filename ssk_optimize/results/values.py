@@ -91,4 +91,4 @@ def _clean_budgets(model: BuiltModel, money: pd.DataFrame) -> tuple[FloatArray, 
     money = money[money["amount"] >= half_rupiah].reset_index(drop=True)
     key = money["pool_row"].to_numpy() * n_years + money["t"].to_numpy()
     used = np.bincount(key, weights=money["amount"].to_numpy(), minlength=ix.budget.size)
-    return used.reshape(ix.budget.shape), money
+    return np.asarray(used, dtype=np.float64).reshape(ix.budget.shape), money

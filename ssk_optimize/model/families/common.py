@@ -48,4 +48,4 @@ def group_rows(keys: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, IntArra
     """Unique key rows (sorted) and, for every input row, the position of its group."""
     codes = keys.groupby(by, sort=True).ngroup().to_numpy(dtype=np.int64)
     uniques = keys[by].drop_duplicates().sort_values(by).reset_index(drop=True)
-    return uniques, codes
+    return uniques, np.asarray(codes, dtype=np.int64)
