@@ -175,34 +175,54 @@ def _range(solution: Solution, rows: np.ndarray, scale: float) -> tuple[np.ndarr
 
 
 def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
-    """Region x indicator x year: households covered (baseline + delivered), against targets."""
+    """Region x indicator x year: households covered (baseline + delivered), against targets.
+
+    Indicators per region: those with a baseline or target there, or served by its programmes.
+    """
     ix = model.index
-    records = []
+    years = ix.years
     region_row = {r: i for i, r in enumerate(ix.regions["region"])}
-    served = ix.programs["region"].map(region_row).to_numpy()
-    cumulative = np.cumsum(values.units, axis=1)
-    for row, region in enumerate(ix.scenario.regions):
-        indicators = set(region.baseline) | set(region.targets)
-        indicators |= {k for p in ix.scenario.programs if p.region == region.id for k in p.serves}
-        for indicator in sorted(indicators):
-            serves = np.array([p.serves.get(indicator, 0.0) if served[i] == row else 0.0
-                               for i, p in enumerate(ix.scenario.programs)])
-            covered = region.baseline.get(indicator, 0.0) + serves @ cumulative
-            target = region.targets.get(indicator, {})
-            records.append(pd.DataFrame({
-                "region": region.id, "indicator": indicator, "year": ix.years,
-                "households": ix.households[row], "covered": covered,
-                "target_share": [target.get(int(y), np.nan) for y in ix.years],
-            }))
-    columns = ["scenario", "region", "indicator", "year", "households", "covered", "share",
-               "target_share", "target_households", "shortfall"]
-    if not records:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    frame = pd.concat(records, ignore_index=True)
-    frame["scenario"] = ix.scenario.scenario
+    serves = pd.DataFrame(
+        [(row, region_row[p.region], k, v) for row, p in enumerate(ix.scenario.programs)
+         for k, v in p.serves.items()],
+        columns=["program_row", "region_row", "indicator", "serves"])
+    stated = pd.DataFrame(
+        [(row, k, r.baseline.get(k, 0.0)) for row, r in enumerate(ix.scenario.regions)
+         for k in set(r.baseline) | set(r.targets)],
+        columns=["region_row", "indicator", "baseline"])
+    keys = pd.concat([stated[["region_row", "indicator"]], serves[["region_row", "indicator"]]])
+    keys = keys.drop_duplicates().sort_values(["region_row", "indicator"]).reset_index(drop=True)
+    keys = keys.merge(stated, on=["region_row", "indicator"], how="left").fillna({"baseline": 0.0})
+    position = pd.Series(np.arange(len(keys)),
+                         index=pd.MultiIndex.from_frame(keys[["region_row", "indicator"]]))
+    covered = np.repeat(keys["baseline"].to_numpy(dtype=float)[:, None], len(years), axis=1)
+    if len(serves):
+        cumulative = np.cumsum(values.units, axis=1)[serves["program_row"].to_numpy()]
+        where = position.loc[pd.MultiIndex.from_frame(serves[["region_row", "indicator"]])]
+        np.add.at(covered, where.to_numpy(), serves["serves"].to_numpy()[:, None] * cumulative)
+    targets = {(row, k, y): share for row, r in enumerate(ix.scenario.regions)
+               for k, by_year in r.targets.items() for y, share in by_year.items()}
+    n = len(keys)
+    frame = pd.DataFrame({
+        "scenario": ix.scenario.scenario,
+        "region": np.repeat(ix.regions["region"].to_numpy(dtype=object)[keys["region_row"]],
+                            len(years)),
+        "indicator": np.repeat(keys["indicator"].to_numpy(dtype=object), len(years)),
+        "year": np.tile(years, n),
+        "households": ix.households[np.repeat(keys["region_row"].to_numpy(), len(years)),
+                                    np.tile(np.arange(len(years)), n)] if n else np.zeros(0),
+        "covered": covered.reshape(-1),
+    })
+    lookup = pd.Series(targets, dtype=float)
+    wanted = pd.MultiIndex.from_arrays([np.repeat(keys["region_row"].to_numpy(), len(years)),
+                                        frame["indicator"], frame["year"]])
+    frame["target_share"] = lookup.reindex(wanted).to_numpy() if len(lookup) else np.nan
     frame["share"] = frame["covered"] / frame["households"]
     frame["target_households"] = frame["target_share"] * frame["households"]
-    frame["shortfall"] = np.clip(frame["target_households"] - frame["covered"], 0.0, None)
+    shortfall = np.clip(frame["target_households"] - frame["covered"], 0.0, None)
+    frame["shortfall"] = np.where(shortfall < 1e-6, 0.0, shortfall)  # solver noise, not households
+    columns = ["scenario", "region", "indicator", "year", "households", "covered", "share",
+               "target_share", "target_households", "shortfall"]
     return frame[columns].sort_values(["region", "indicator", "year"]).reset_index(drop=True)
 
 
