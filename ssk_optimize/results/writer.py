@@ -21,27 +21,29 @@ import pyarrow.parquet as pq
 
 from ssk_optimize.results.tables import RunTables
 
-S, F, I, B = pa.string(), pa.float64(), pa.int32(), pa.bool_()
+ARROW_TYPES = {"text": pa.string(), "number": pa.float64(), "year": pa.int32(), "flag": pa.bool_()}
+
+
+def _schema(columns: str) -> pa.Schema:
+    """``"scenario year:year amount:number"``: columns in order, text unless typed."""
+    fields = [(c.partition(":")[0], ARROW_TYPES[c.partition(":")[2] or "text"]) for c in columns.split()]
+    return pa.schema(fields)
+
 
 SCHEMAS: dict[str, pa.Schema] = {
-    "allocations": pa.schema([
-        ("scenario", S), ("program", S), ("code", S), ("region", S), ("province", S),
-        ("subsector", S), ("kind", S), ("scale", S), ("source", S), ("pool", S), ("holder", S),
-        ("firm", B), ("year", I), ("purpose", S), ("amount", F)]),
-    "programs": pa.schema([
-        ("scenario", S), ("program", S), ("name", S), ("code", S), ("region", S), ("subsector", S),
-        ("kind", S), ("scale", S), ("priority", F), ("quantity", F), ("units_delivered", F),
-        ("need", F), ("funded", F), ("gap", F), ("funded_share", F), ("om_funded", F),
-        ("om_after_horizon", F), ("waiting_list", B), ("limiting_reason", S),
-        ("limiting_detail", S)]),
-    "pools": pa.schema([
-        ("scenario", S), ("pool", S), ("source", S), ("holder", S), ("firm", B), ("year", I),
-        ("budget", F), ("used", F), ("unused", F), ("shadow_price_targets", F),
-        ("shadow_price_priority", F), ("range_low", F), ("range_high", F)]),
-    "coverage": pa.schema([
-        ("scenario", S), ("region", S), ("indicator", S), ("year", I), ("households", F),
-        ("covered", F), ("share", F), ("target_share", F), ("target_households", F),
-        ("shortfall", F)]),
+    "allocations": _schema(
+        "scenario program code region province subsector kind scale source pool holder firm:flag "
+        "year:year purpose amount:number"),
+    "programs": _schema(
+        "scenario program name code region subsector kind scale priority:number quantity:number "
+        "units_delivered:number need:number funded:number gap:number funded_share:number "
+        "om_funded:number om_after_horizon:number waiting_list:flag limiting_reason limiting_detail"),
+    "pools": _schema(
+        "scenario pool source holder firm:flag year:year budget:number used:number unused:number "
+        "shadow_price_targets:number shadow_price_priority:number range_low:number range_high:number"),
+    "coverage": _schema(
+        "scenario region indicator year:year households:number covered:number share:number "
+        "target_share:number target_households:number shortfall:number"),
 }
 
 METADATA_KEYS = ("scenario", "engine_version", "scenario_sha256", "money_unit", "status")
