@@ -6,12 +6,13 @@ prerequisites or rules involved:
 - ``fully_funded``        delivered in full (not on the waiting list);
 - ``no_eligible_source``  no pool may legally fund it (the rule excluding each source is named);
 - ``readiness``           a prerequisite was not complete in time (a readiness row binds);
+- ``year_window``         every eligible pool is fully used inside its years, while eligible
+                          money is left outside them;
 - ``pool_exhausted``      every eligible pool is fully used in every year of its window;
 - ``om_burden``           the O&M its assets would create cannot be paid (no O&M-eligible pool,
                           or those pools are fully used in a later year);
 - ``share_cap``           a share rule binds (masyarakat share, DAK supporting cap, matching,
                           per-region limit of a shared pool);
-- ``year_window``         eligible money is left only outside the programme's years;
 - otherwise ``pool_exhausted`` with the pool-years that are fully used (the rest of the eligible
   money went to programmes ranked higher by targets or priority).
 """
@@ -50,10 +51,10 @@ def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
     checks = [
         ("no_eligible_source", _no_source(model, waiting)),
         ("readiness", _readiness(model, slack, n)),
+        ("year_window", _year_window(model, values, n)),
         ("pool_exhausted", {int(p): "" for p in all_full.index[all_full.to_numpy()]}),
         ("om_burden", _om_burden(model, full, set(np.flatnonzero(waiting).tolist()))),
-        ("share_cap", _share_caps(model, slack, n)),
-        ("year_window", _year_window(model, values, n)),
+        ("share_cap", _share_caps(model, values, slack)),
     ]
     for name, found in checks:
         for row, text in found.items():
@@ -130,7 +131,7 @@ def _om_burden(model: BuiltModel, full: np.ndarray, waiting: set[int]) -> dict[i
     return found
 
 
-def _share_caps(model: BuiltModel, slack: np.ndarray, n: int) -> dict[int, str]:
+def _share_caps(model: BuiltModel, values: Values, slack: np.ndarray) -> dict[int, str]:
     ix = model.index
     found: dict[int, list[str]] = {}
     for family in ("masyarakat_share", "matching"):
@@ -149,10 +150,16 @@ def _share_caps(model: BuiltModel, slack: np.ndarray, n: int) -> dict[int, str]:
                 found.setdefault(_int(row), []).append(f"per_region limit of {pool} binds")
     supporting = model.family_keys.get("dak_supporting")
     if supporting is not None and len(supporting):
+        # a cap binds only where its pool spends money that year (0 <= 0 is not a cap at work)
+        spends = values.used[supporting["pool_row"].to_numpy(), supporting["t"].to_numpy()] > 0
+        binding = supporting[(slack[supporting["row"].to_numpy()] <= BINDING) & spends]
         kinds = ix.programs["kind"].to_numpy(dtype=object)
-        if (slack[supporting["row"].to_numpy()] <= BINDING).any():
-            for row in np.flatnonzero(kinds == "supporting"):
-                found.setdefault(_int(row), []).append("DAK supporting-cost cap binds")
+        capped = ix.fund.merge(binding[["pool_row", "t"]], on=["pool_row", "t"])
+        capped = capped[kinds[capped["program_row"].to_numpy()] == "supporting"]
+        pools = ix.pools["pool"].to_numpy(dtype=object)
+        for key, group in capped.groupby("program_row"):
+            names = ", ".join(sorted({str(pools[b]) for b in group["pool_row"]}))
+            found.setdefault(_int(key), []).append(f"DAK supporting-cost cap of {names} binds")
     return {row: "; ".join(sorted(set(texts))) for row, texts in found.items()}
 
 

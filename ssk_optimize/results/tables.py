@@ -171,7 +171,7 @@ def _range(solution: Solution, rows: np.ndarray, scale: float) -> tuple[np.ndarr
         leads = np.abs(duals[rows]) > 1e-12
         low = np.where(leads, low, priority.low[rows] * scale)
         high = np.where(leads, high, priority.high[rows] * scale)
-    return low, high
+    return low + 0.0, high + 0.0  # no negative zeros in the table
 
 
 def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
