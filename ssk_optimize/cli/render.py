@@ -15,10 +15,14 @@ from ssk_optimize.errors import Issue, ScenarioError, SskError
 F = TypeVar("F", bound=Callable[..., Any])
 
 def _console(stderr: bool = False) -> Console:
-    """Wide tables when output goes to a file or pipe (no terminal to measure)."""
-    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    """Wide tables when output goes to a file or pipe (no terminal to measure).
+
+    ``emoji=False``: a message quoting a user's value (``unknown key ':fire:'``) prints it as
+    written, never as an emoji.
+    """
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
     if not console.is_terminal:
-        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False, width=160)
     return console
 
 

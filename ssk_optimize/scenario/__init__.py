@@ -18,6 +18,7 @@ from ssk_optimize.scenario.loading import load_merged
 from ssk_optimize.scenario.overrides import apply_overrides
 from ssk_optimize.scenario.schema import Pool, Program, Region, Scenario
 from ssk_optimize.scenario.validation import build_scenario
+from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
 
 __all__ = ["LoadedScenario", "Pool", "Program", "Region", "Scenario", "load_scenario",
            "resolved_yaml"]
@@ -67,6 +68,10 @@ def scenario_sha256(scenario: Scenario) -> str:
 def resolved_yaml(scenario: Scenario) -> str:
     """YAML text of the resolved scenario, readable by :func:`load_scenario`."""
     data = json.loads(json.dumps(scenario_dict(scenario)), object_hook=_int_year_keys)
+    # the text amends the default table when loaded back: rows this table lacks (it came from
+    # `rules.file`, or a row was removed) are written as `SOURCE: null`, which removes them
+    rows = data["rules"]["eligibility"]
+    rows.update({source: None for source in SOURCE_TYPES if source not in rows})
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.representer.sort_base_mapping_type_on_output = False  # keep the schema's key order

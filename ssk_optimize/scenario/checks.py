@@ -8,7 +8,7 @@ frozen scenario (it evaluates the rule table).
 from __future__ import annotations
 
 import difflib
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from pydantic import BaseModel
@@ -34,7 +34,8 @@ def check_references(data: dict[str, Any], items: dict[str, list[BaseModel]],
     pools: list[Pool] = items["pools"]  # type: ignore[assignment]
     programs: list[Program] = items["programs"]  # type: ignore[assignment]
     region_ids = set(raw_ids["regions"])
-    holders = region_ids | {r.province for r in regions} | {NATIONAL}
+    # read from the raw items, so a region that failed validation still declares its province
+    holders = region_ids | _raw_names(data, "regions", "province") | {NATIONAL}
     horizon = _horizon(data)
     for pool in pools:
         _known(report, ("pools", pool.id, "holder"), pool.holder, holders, "holder",
@@ -51,7 +52,7 @@ def check_references(data: dict[str, Any], items: dict[str, list[BaseModel]],
     for program in programs:
         _check_program(report, program, region_ids, pool_ids, program_ids, horizon)
     _check_cycles(report, programs)
-    _check_indicators(report, data, regions, programs)
+    _check_indicators(report, data)
     return issues
 
 
@@ -110,10 +111,23 @@ def _check_cycles(report: Any, programs: list[Program]) -> None:
                 path.pop()
 
 
-def _check_indicators(report: Any, data: dict[str, Any], regions: list[Region],
-                      programs: list[Program]) -> None:
-    known = {k for r in regions for k in (*r.targets, *r.baseline)}
-    known |= {k for p in programs for k in p.serves}
+def _raw_names(data: dict[str, Any], section: str, field: str) -> set[str]:
+    """Text values of ``field`` in the raw items of ``section``, or the text keys when it is a
+    mapping: what the file declares, valid or not, so one bad item causes no echo errors."""
+    names: set[str] = set()
+    items = data.get(section)
+    for item in items if isinstance(items, list) else []:
+        value = item.get(field) if isinstance(item, dict) else None
+        if isinstance(value, str):
+            names.add(value)
+        elif isinstance(value, dict):
+            names |= {key for key in value if isinstance(key, str)}
+    return names
+
+
+def _check_indicators(report: Any, data: dict[str, Any]) -> None:
+    known = _raw_names(data, "regions", "targets") | _raw_names(data, "regions", "baseline")
+    known |= _raw_names(data, "programs", "serves")
     objective = data.get("objective")
     weights = objective.get("weights") if isinstance(objective, dict) else None
     for indicator in weights or {}:
@@ -151,7 +165,7 @@ def _check_locked(report: Any, scenario: Scenario, pairs: Any) -> None:
     allowed = set(zip(pairs.loc[pairs["capex"], "program"], pairs.loc[pairs["capex"], "pool"],
                       strict=True))
     pools = {p.id: p for p in scenario.pools}
-    spent: Counter[tuple[str, int]] = Counter()
+    spent: dict[tuple[str, int], float] = defaultdict(float)
     for program in scenario.programs:
         for year, by_pool in program.locked.items():
             for pool, amount in by_pool.items():
@@ -160,6 +174,12 @@ def _check_locked(report: Any, scenario: Scenario, pairs: Any) -> None:
                     report(("programs", program.id, "locked", year, pool),
                            f"locked money on pool '{pool}', which may not fund this programme",
                            "lock money only on an eligible pool")
+        units = sum(sum(by_pool.values()) / program.cost_in(year)
+                    for year, by_pool in program.locked.items())
+        if units > program.quantity * (1 + 1e-9):
+            report(("programs", program.id, "locked"), f"locked money pays for {units:g} units "
+                   f"at the unit cost, more than quantity {program.quantity:g}",
+                   "lower the locked amounts or raise `quantity`")
     for (pool, year), amount in sorted(spent.items()):
         budget = pools[pool].budget_in(year)
         if amount > budget * (1 + 1e-9):

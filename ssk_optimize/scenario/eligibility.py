@@ -90,5 +90,5 @@ def _covering(programs: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:
 def _pick(reasons: pd.DataFrame, rows: np.ndarray, sources: np.ndarray) -> np.ndarray:
     if len(rows) == 0:
         return np.empty(0, dtype=object)
-    columns = reasons.columns.get_indexer(sources)
+    columns = reasons.columns.get_indexer(pd.Index(sources))
     return reasons.to_numpy(dtype=object)[rows, columns]

@@ -105,12 +105,14 @@ def _is_id_list(value: Any) -> bool:
 def _merge_by_id(base: list[dict[str, Any]], over: list[dict[str, Any]]) -> list[dict[str, Any]]:
     merged = [copy.deepcopy(item) for item in base]
     position = {item["id"]: index for index, item in enumerate(merged)}
+    seen: set[Any] = set()
     for item in over:
-        if item["id"] in position:
+        if item["id"] in position and item["id"] not in seen:
             _merge_dict(merged[position[item["id"]]], item)
-        else:
+        else:  # a new id, or one repeated within ``over``: kept, so validation reports it
             position[item["id"]] = len(merged)
             merged.append(copy.deepcopy(item))
+        seen.add(item["id"])
     return merged
 
 
@@ -137,9 +139,14 @@ def _expand_tables(data: dict[str, Any], locations: Locations, folder: Path, sho
                                 file=shown, line=line))
             continue
         table_path = (folder / value["table"]).resolve()
+        if not table_path.is_file():
+            issues.append(Issue(f"{section}.table", f"table not found: {value['table']} (looked for "
+                                f"{display_name(table_path)})", file=shown, line=line,
+                                fix="paths are relative to the file that names them"))
+            continue
         try:
             rows = read_table_rows(table_path)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, ImportError) as error:
             issues.append(Issue(f"{section}.table", f"cannot read table {value['table']}: {error}",
                                 file=shown, line=line, fix="paths are relative to this file"))
             continue
@@ -165,7 +172,8 @@ def read_table_rows(path: Path) -> list[dict[str, Any]]:
         frame = pd.read_parquet(path)
     else:
         raise ValueError(f"unsupported table format {suffix!r}; use .csv or .parquet")
-    return [_decode_row(row) for row in frame.to_dict(orient="records")]
+    return [_decode_row({str(key): value for key, value in row.items()})
+            for row in frame.to_dict(orient="records")]
 
 
 def _decode_row(row: dict[str, Any]) -> dict[str, Any]:

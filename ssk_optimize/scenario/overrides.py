@@ -1,9 +1,15 @@
 """Command-line overrides: ``--set PATH=VALUE``, ``--set PATH*=FACTOR``, ``--set PATH+=AMOUNT``.
 
 A path is dotted keys; a list of mappings is entered by item id (``pools.dak_lamandau``) or by a
-selector that may match many items (``pools[source=DAK]``, ``programs[*]``). Multiplying a mapping
-scales every number inside it; ``budget*=`` on a pool projected from ``base`` scales ``base.amount``.
-Every intermediate key must exist: a typo is an invalid scenario, never a silent new key.
+selector that may match many items (``pools[source=DAK]``, ``programs[*]``); a list of plain values
+by position (``horizon.1``). Multiplying a mapping scales every number inside it; ``budget*=`` (or
+``+=``) on a pool projected from ``base`` scales ``base.amount``. Values are read as YAML with the
+same safety rules as scenario files (no tags).
+
+An intermediate key must exist, unless it is a key of the scenario format (``rules``, ``objective``,
+``solver``, a field such as ``serves``), a year or a source type: those start as an empty mapping,
+so ``--set rules.bantuan_keuangan=true`` works on a file without a ``rules:`` block. Anything else
+(a typo) is an invalid scenario, never a silent new key.
 """
 
 from __future__ import annotations
@@ -13,12 +19,30 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
-
 from ssk_optimize.errors import Issue, ScenarioError
-from ssk_optimize.scenario.yamlio import Locations
+from ssk_optimize.scenario.schema import (
+    BudgetBase,
+    EligibilityRule,
+    Objective,
+    PerRegion,
+    Pool,
+    Program,
+    Realisation,
+    Region,
+    RuleTable,
+    Scenario,
+    SolverSettings,
+)
+from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
+from ssk_optimize.scenario.yamlio import Locations, parse_yaml_text
 
 _SEGMENT = re.compile(r"^(?P<name>[^\[\]]+)?(?:\[(?P<selector>[^\]]*)\])?$")
+
+#: Keys that may be created on the way to a value (they are part of the scenario format).
+_FORMAT_KEYS = frozenset(
+    {name for model in (Scenario, RuleTable, EligibilityRule, Region, Pool, BudgetBase,
+                        Realisation, PerRegion, Program, Objective, SolverSettings)
+     for name in model.model_fields} | set(SOURCE_TYPES))
 
 
 @dataclass(frozen=True)
@@ -47,9 +71,10 @@ def parse_override(text: str) -> Override:
     path, raw = text[:cut].strip(), text[cut + len(operator):].strip()
     segments = tuple(_split_path(path))
     try:
-        value = YAML(typ="safe", pure=True).load(raw) if raw else None
-    except Exception:  # noqa: BLE001 - any YAML problem in a one-line value is a usage problem
-        raise ScenarioError([_issue(text, f"cannot read the value {raw!r}")]) from None
+        value = parse_yaml_text(raw, "command line")[0] if raw else None
+    except ScenarioError as error:
+        problems = "; ".join(issue.message for issue in error.issues)
+        raise ScenarioError([_issue(text, f"cannot read the value {raw!r}: {problems}")]) from None
     if operator != "=" and (not isinstance(value, int | float) or isinstance(value, bool)):
         raise ScenarioError([_issue(text, f"{operator} needs a number, got {raw!r}")])
     return Override(text, segments, operator, value)
@@ -108,19 +133,26 @@ def _step(node: Any, name: str, path: tuple[Any, ...], override: Override,
           final: bool) -> list[tuple[Any, Any, tuple[Any, ...]]]:
     if isinstance(node, dict):
         key = _dict_key(node, name)
+        if (final and name == "budget" and key is None and override.operator != "="
+                and isinstance(node.get("base"), dict)):
+            # scaling the budget of a projected pool scales its base amount
+            return [(node["base"], node["base"].get("amount"), path + ("base", "amount"))]
         if key is None and final:
             key = int(name) if name.isdigit() else name
             return [(node, None, path + (key,))]
+        if key is None and (name in _FORMAT_KEYS or name.isdigit()):
+            key = int(name) if name.isdigit() else name
+            node[key] = {}
         if key is None:
             raise ScenarioError([_unknown(override, path, name, [str(k) for k in node])])
-        if final and key == "budget" and "budget" not in node and "base" in node:
-            return [(node["base"], node["base"].get("amount"), path + ("base", "amount"))]
         return [(node, node[key], path + (key,))]
     if isinstance(node, list):
         ids = [item.get("id") for item in node if isinstance(item, dict)]
-        for index, item in enumerate(node):
+        for item in node:
             if isinstance(item, dict) and item.get("id") == name:
                 return [(node, item, path + (name,))]
+        if name.isdigit() and int(name) < len(node) and not ids:
+            return [(node, node[int(name)], path + (int(name),))]
         raise ScenarioError([_unknown(override, path, name, [str(i) for i in ids if i is not None])])
     raise ScenarioError([_issue(override.text, f"{'.'.join(map(str, path))} is a single value; "
                                 f"it has no key {name!r}")])
@@ -137,11 +169,17 @@ def _select(targets: list[tuple[Any, Any, tuple[Any, ...]]], selector: str,
         for index, item in enumerate(node):
             if not isinstance(item, dict):
                 continue
-            if selector.strip() == "*" or str(item.get(key.strip())) == wanted.strip():
+            if selector.strip() == "*" or _matches(item.get(key.strip()), wanted.strip()):
                 chosen.append((node, item, path + (item.get("id", index),)))
     if not chosen:
         raise ScenarioError([_issue(override.text, f"selector [{selector}] matches nothing")])
     return chosen
+
+
+def _matches(value: Any, wanted: str) -> bool:
+    if isinstance(value, bool):  # [firm=false] as YAML writes it
+        return str(value).lower() == wanted.lower()
+    return str(value) == wanted
 
 
 def _dict_key(node: dict[Any, Any], name: str) -> Any:

@@ -8,6 +8,7 @@ if not, which rule field excludes it. Validation warnings and the model's eligib
 from __future__ import annotations
 
 import copy
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pandas as pd
 from ssk_optimize.errors import Issue, ScenarioError
 from ssk_optimize.scenario.schema import EligibilityRule, RuleTable
 from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
-from ssk_optimize.scenario.yamlio import Locations, read_yaml_file
+from ssk_optimize.scenario.yamlio import Locations, display_name, read_yaml_file
 
 DEFAULT_RULES_NAME = "indonesia.yaml"
 
@@ -35,14 +36,16 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
     """Merge the scenario's ``rules:`` block into the default (or replacement) rule table.
 
     Eligibility rows merge field by field, so ``rules.eligibility.APBN.kinds`` replaces only that
-    field. ``rules.file`` replaces the whole default table before amendments apply.
+    field; ``rules.eligibility.HIBAH: null`` removes a row. ``rules.file`` replaces the whole
+    default table before amendments apply.
     """
     amendment = copy.deepcopy(amendment) if isinstance(amendment, dict) else {}
     rule_file = amendment.pop("file", None)
     rows_amended = amendment.pop("eligibility", None)
     issues: list[Issue] = []
     if rule_file is not None and not (isinstance(rule_file, str) and Path(rule_file).is_file()):
-        what = f"rule table not found: {rule_file}" if isinstance(rule_file, str) else \
+        what = f"rule table not found: {display_name(Path(rule_file))}" \
+            if isinstance(rule_file, str) else \
             f"must be the path of a rule table file, got {rule_file!r}"
         issues.append(_issue(("rules", "file"), what, locations,
                              "the path is relative to the scenario file that names it"))
@@ -51,8 +54,10 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
                              "fields, e.g. {APBN: {kinds: [construction]}}", locations))
     if issues:
         raise ScenarioError(issues)
-    path = Path(rule_file) if isinstance(rule_file, str) else default_rules_path()
-    base, base_locations = read_yaml_file(path)
+    if isinstance(rule_file, str):
+        base, base_locations = read_yaml_file(Path(rule_file))
+    else:
+        base, base_locations = _read_default_table()
     if not isinstance(base, dict):
         base = {}
     prefixed: Locations = {("rules",) + key: where for key, where in base_locations.items()}
@@ -60,7 +65,9 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
     rows = base.setdefault("eligibility", {})
     if isinstance(rows, dict):
         for source, row in (rows_amended or {}).items():
-            if isinstance(row, dict) and isinstance(rows.get(source), dict):
+            if row is None and source in SOURCE_TYPES:
+                rows.pop(source, None)  # `HIBAH: null` removes the row: that source funds nothing
+            elif isinstance(row, dict) and isinstance(rows.get(source), dict):
                 rows[source].update(row)
             else:
                 rows[source] = row
@@ -71,6 +78,21 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
 def _issue(path: tuple[str, ...], message: str, locations: Locations, fix: str = "") -> Issue:
     file, line, _ = locations.get(path) or locations.get(path[:1]) or locations.get((), ("", 0, 0))
     return Issue(".".join(path), message, file=file, line=line, fix=fix)
+
+
+def _read_default_table() -> tuple[Any, Locations]:
+    """The packaged table, parsed once per process (it is read on every load); a fresh copy."""
+    path = default_rules_path()
+    stat = path.stat()
+    data, locations = _parse_default_table(str(path), display_name(path), stat.st_mtime_ns,
+                                           stat.st_size)
+    return copy.deepcopy(data), dict(locations)
+
+
+@functools.lru_cache(maxsize=2)
+def _parse_default_table(path: str, shown: str, mtime_ns: int,
+                         size: int) -> tuple[Any, Locations]:
+    return read_yaml_file(Path(path), shown)
 
 
 def eligibility_reasons(programs: pd.DataFrame, rules: RuleTable, kind_override: str | None = None,

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ssk_optimize.scenario.vocabulary import (
     DEFAULT_SOURCE_PREFERENCE,
@@ -198,14 +206,23 @@ class Program(Frozen):
     locked: dict[Year, dict[Id, Money]] = {}
     reference: str = ""
 
+    @field_validator("min_quantity")
+    @classmethod
+    def _minimum_within_quantity(cls, value: float, info: ValidationInfo) -> float:
+        quantity = info.data.get("quantity")  # absent when quantity itself is invalid
+        if quantity is not None and value > quantity:
+            raise ValueError(f"min_quantity {value:g} exceeds quantity {quantity:g}")
+        return value
+
+    @field_validator("years")
+    @classmethod
+    def _years_forward(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"years {list(value)} run backwards")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Program:
-        if self.min_quantity > self.quantity:
-            raise ValueError(
-                f"min_quantity {self.min_quantity:g} exceeds quantity {self.quantity:g}"
-            )
-        if self.years is not None and self.years[0] > self.years[1]:
-            raise ValueError(f"years {list(self.years)} run backwards")
         if not self.divisible and self.quantity != int(self.quantity):
             raise ValueError("a whole-unit programme (divisible: false) needs a whole quantity")
         return self
@@ -228,6 +245,14 @@ class Objective(Frozen):
     hard_targets: bool = False
     source_preference: tuple[SourceType, ...] = DEFAULT_SOURCE_PREFERENCE  # type: ignore[assignment]
     stage_weights: tuple[PositiveMoney, PositiveMoney, PositiveMoney] = (1000.0, 10.0, 1.0)
+
+    @field_validator("source_preference")
+    @classmethod
+    def _no_repeats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        repeated = sorted({s for s in value if value.count(s) > 1})
+        if repeated:
+            raise ValueError(f"objective.source_preference repeats {repeated}")
+        return value
 
 
 class SolverSettings(Frozen):
@@ -254,17 +279,14 @@ class Scenario(Frozen):
     objective: Objective = Objective()
     solver: SolverSettings = SolverSettings()
 
-    @model_validator(mode="after")
-    def _horizon_and_preference(self) -> Scenario:
-        if self.horizon[0] > self.horizon[1]:
-            raise ValueError(f"horizon {list(self.horizon)} runs backwards")
-        if self.horizon[1] - self.horizon[0] > 50:
+    @field_validator("horizon")
+    @classmethod
+    def _horizon_forward(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] > value[1]:
+            raise ValueError(f"horizon {list(value)} runs backwards")
+        if value[1] - value[0] > 50:
             raise ValueError("horizon longer than 50 years")
-        repeated = {s for s in self.objective.source_preference
-                    if self.objective.source_preference.count(s) > 1}
-        if repeated:
-            raise ValueError(f"objective.source_preference repeats {sorted(repeated)}")
-        return self
+        return value
 
     @property
     def years(self) -> list[int]:

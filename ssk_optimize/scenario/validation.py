@@ -45,10 +45,16 @@ def build_scenario(data: dict[str, Any], locations: Locations) -> tuple[Scenario
         items[section], raw_ids[section] = _validate_items(data, section, model, locations, issues)
     header = {k: v for k, v in data.items() if k not in SECTIONS and k != "rules"}
     scenario = None
-    rule_table = _model_or_none(RuleTable, rules_data, ("rules",), data, locations, issues)
-    if rule_table is not None:
-        header.update(rules=rule_table, **{k: tuple(v) for k, v in items.items()})
-        scenario = _model_or_none(Scenario, header, (), data, locations, issues)
+    rule_table = None
+    if rules_data is not None:
+        rule_table = _model_or_none(RuleTable, rules_data, ("rules",), data, locations, issues)
+    # the header (horizon, money_unit, objective...) is checked even when the rules are broken,
+    # against an empty stand-in table, so one run reports both
+    header.update(rules=rule_table or RuleTable(eligibility={}),
+                  **{k: tuple(v) for k, v in items.items()})
+    scenario = _model_or_none(Scenario, header, (), data, locations, issues)
+    if rule_table is None:
+        scenario = None
     issues += check_references(data, items, raw_ids, locations)
     errors = [i for i in issues if i.severity == "error"]
     if errors or scenario is None:
@@ -61,16 +67,17 @@ def build_scenario(data: dict[str, Any], locations: Locations) -> tuple[Scenario
 
 
 def _rules(data: dict[str, Any], locations: Locations,
-           issues: list[Issue]) -> tuple[dict[str, Any], Locations]:
+           issues: list[Issue]) -> tuple[dict[str, Any] | None, Locations]:
+    """The rule table to validate, or None when it could not be assembled (issues say why)."""
     raw = data.get("rules")
     if raw is not None and not isinstance(raw, dict):
         issues.append(_issue(("rules",), "must be a mapping of rule settings", locations))
-        raw = None
+        return None, {}
     try:
         return resolve_rules(raw, locations)
     except ScenarioError as error:
         issues.extend(error.issues)
-        return {}, {}
+        return None, {}
 
 
 def _validate_items(data: dict[str, Any], section: str, model: type[BaseModel],
@@ -86,8 +93,9 @@ def _validate_items(data: dict[str, Any], section: str, model: type[BaseModel],
     valid: list[BaseModel] = []
     ids: list[str] = []
     for index, item in enumerate(raw):
-        key: str | int = item.get("id", index) if isinstance(item, dict) else index
+        key: str | int = index
         if isinstance(item, dict) and isinstance(item.get("id"), str):
+            key = item["id"]
             ids.append(item["id"])
         if not isinstance(item, dict):
             issues.append(_issue((section, key), "each entry must be a mapping of keys", locations))
@@ -111,11 +119,16 @@ def _convert(error: ValidationError, prefix: PathKey, raw: dict[str, Any],
              locations: Locations) -> list[Issue]:
     """Pydantic errors -> issues with our key paths, lines and a fix; one issue per path."""
     seen: dict[PathKey, Issue] = {}
-    for detail in error.errors():
+    details = error.errors()
+    # a mapping key that is itself invalid (an unknown source type) explains every error below it
+    bad_keys = {_clean_loc(d["loc"])[0] for d in details if "[key]" in d["loc"]}
+    for detail in details:
         loc, union_branch = _clean_loc(detail["loc"])
         value = _value_at(raw, loc[:1])
         if union_branch and (("dict" in union_branch) != isinstance(value, dict)):
             continue  # an error from the union branch that does not match the value's shape
+        if "[key]" not in detail["loc"] and any(loc[:len(k)] == k for k in bad_keys):
+            continue
         path = prefix + loc
         if path not in seen:
             message, fix = _message(detail, loc)
@@ -145,6 +158,8 @@ def _value_at(raw: Any, loc: PathKey) -> Any:
 def _message(detail: Any, loc: PathKey) -> tuple[str, str]:
     kind, ctx, value = detail["type"], detail.get("ctx", {}), detail.get("input")
     last = str(loc[-1]) if loc else ""
+    if kind == "missing" and isinstance(loc[-1] if loc else None, int):
+        return f"too few values: item {int(last) + 1} is missing", ""
     if kind == "missing":
         return f"required key `{last}` is missing", f"add `{last}: ...`"
     if kind == "extra_forbidden":

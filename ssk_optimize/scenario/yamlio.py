@@ -125,7 +125,10 @@ def _to_plain(node: Any, path: PathKey, shown: str, locations: Locations,
     if isinstance(node, CommentedMap):
         result: dict[Any, Any] = {}
         for key in node:
-            line, column = node.lc.key(key)
+            try:
+                line, column = node.lc.key(key)
+            except KeyError:  # a key brought in by a merge (`<<: *anchor`): point at the mapping
+                line, column = node.lc.line or 0, node.lc.col or 0
             if not isinstance(key, str | int) or isinstance(key, bool):
                 issues.append(Issue(_dotted(path), f"key {key!r} must be a name or a year",
                                     file=shown, line=line + 1, column=column + 1))
