@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ssk_optimize.errors import Issue, ScenarioError
+from ssk_optimize.errors import UsageError
 from ssk_optimize.model.formulation import BuiltModel, build_model
 from ssk_optimize.model.objective import normalisers
 from ssk_optimize.results.manifest import build_manifest
@@ -47,8 +47,7 @@ def init_folder(folder: str | Path, force: bool = False) -> Path:
     folder = Path(folder)
     target = folder / STARTER_NAME
     if target.exists() and not force:
-        raise ScenarioError([Issue("", f"{target} already exists", file=str(target),
-                                   fix="choose another folder or pass --force to overwrite")])
+        raise UsageError(f"{target} already exists; choose another folder or pass --force")
     folder.mkdir(parents=True, exist_ok=True)
     text = (resources.files("ssk_optimize") / "templates" / "starter.yaml").read_text("utf-8")
     temporary = target.with_suffix(".yaml.tmp")

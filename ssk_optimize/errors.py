@@ -79,6 +79,12 @@ class ScenarioError(SskError):
         return "\n".join(lines)
 
 
+class UsageError(SskError):
+    """The command was asked for something it cannot do as given (e.g. overwrite without --force)."""
+
+    exit_code = 2
+
+
 class NotOptimal(SskError):
     """The solver stopped without proving an optimum (infeasible, unbounded, time limit...)."""
 

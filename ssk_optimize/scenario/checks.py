@@ -158,7 +158,29 @@ def check_warnings(scenario: Scenario, locations: Locations) -> list[Issue]:
             text = "min_quantity > 0 but " + text
         report(at, text, "check kind/scale/locations/sources, or add a pool", severity)
     _check_locked(report, scenario, pairs)
+    _check_baseline_om(report, scenario)
     return issues
+
+
+def _check_baseline_om(report: Any, scenario: Scenario) -> None:
+    """Existing assets' O&M must be payable from the region's own O&M pools, year by year."""
+    sources = scenario.rules.baseline_om_sources
+    for region in scenario.regions:
+        payers = [b for b in scenario.pools if b.holder == region.id and b.source in sources]
+        for year, amount in sorted(region.baseline_om.items()):
+            if amount <= 0:
+                continue
+            at = ("regions", region.id, "baseline_om", year)
+            if not payers:
+                report(at, f"baseline O&M {amount:g} needs a pool of {' or '.join(sources)} "
+                       f"held by {region.id}, and there is none",
+                       "add such a pool, or amend rules.baseline_om_sources")
+                break
+            budget = sum(b.budget_in(year) for b in payers)
+            if amount > budget * (1 + 1e-9):
+                names = ", ".join(b.id for b in payers)
+                report(at, f"baseline O&M {amount:g} in {year} exceeds the budgets of {names} "
+                       f"({budget:g})", "raise those budgets or lower the baseline O&M")
 
 
 def _check_locked(report: Any, scenario: Scenario, pairs: Any) -> None:

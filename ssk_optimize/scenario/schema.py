@@ -7,6 +7,7 @@ here; cross-references (unknown ids, cycles, years outside the horizon) live in 
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -263,6 +264,16 @@ class SolverSettings(Frozen):
     time_limit: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = 300.0
     mip_gap: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1e-4
     threads: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _known_name(cls, name: str) -> str:
+        """``highs``, ``cbc`` or ``pulp:NAME``; whether it is installed is checked at solve time."""
+        if name.lower() in ("highs", "cbc") or (name.lower().startswith("pulp:") and len(name) > 5):
+            return name
+        close = difflib.get_close_matches(name.lower(), ["highs", "cbc"], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(f"unknown solver '{name}'{hint}; use highs, cbc or pulp:NAME")
 
 
 class Scenario(Frozen):

@@ -65,7 +65,7 @@ def test_init_refuses_to_overwrite_without_force(tmp_path: Path, runner: CliRunn
     written = tmp_path / api.STARTER_NAME
     written.write_text("# my own edits\n", encoding="utf-8")
     refused = runner.invoke(cli, ["init", str(tmp_path)])
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # a usage error, not an invalid scenario
     assert "already exists" in refused.stderr
     assert "--force" in refused.stderr
     assert written.read_text(encoding="utf-8") == "# my own edits\n"
