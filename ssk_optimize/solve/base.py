@@ -96,6 +96,8 @@ class StageResult:
     ipm_iterations: int | None = None
     mip_nodes: int | None = None
     detail: str = ""
+    ranging_runtime: float = 0.0
+    """Seconds spent computing ranging after the solve (HiGHS: comparable to the solve itself)."""
 
 
 class SolverSession(Protocol):

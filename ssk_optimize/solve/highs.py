@@ -222,6 +222,10 @@ class HighsSession:
             start = highspy.HighsSolution()
             start.col_value = self._start
             self._highs.setSolution(start)
+        if self._options.threads is not None:
+            # HiGHS refuses to run when 'threads' differs from the process-wide scheduler that an
+            # earlier solve started; resetting it lets this session use its own thread count.
+            highspy.Highs.resetGlobalScheduler(True)
         began = time.perf_counter()
         self._highs.run()
         runtime = time.perf_counter() - began
@@ -239,6 +243,7 @@ class HighsSession:
         duals: FloatArray | None = None
         row_ranging: RowRanging | None = None
         objective: float | None = None
+        ranging_runtime = 0.0
         if status.has_solution:
             solution = self._highs.getSolution()
             x = np.asarray(solution.col_value, dtype=np.float64)
@@ -248,7 +253,9 @@ class HighsSession:
             if not is_mip and status.is_optimal and solution.dual_valid:
                 duals = np.asarray(solution.row_dual, dtype=np.float64)
                 if ranging:
+                    ranging_began = time.perf_counter()
                     row_ranging = self._row_ranging(activity)
+                    ranging_runtime = time.perf_counter() - ranging_began
         return StageResult(
             status=status,
             objective=objective,
@@ -262,6 +269,7 @@ class HighsSession:
             ipm_iterations=int(info.ipm_iteration_count),
             mip_nodes=int(info.mip_node_count) if is_mip else None,
             detail=detail,
+            ranging_runtime=ranging_runtime,
         )
 
     def _row_ranging(self, activity: FloatArray) -> RowRanging:

@@ -3,8 +3,10 @@
 Lexicographic: solve stage 1; add the row ``stage_hold[<stage>]`` keeping stage 1 within 1e-7
 relative of its value (1e-7 absolute below 1); solve stage 2 warm-started on the same session; and
 so on. The hold value is ``c @ x`` of the point just found rather than the solver's reported
-objective, so that point always satisfies the hold and can seed the next MILP solve. Integer
-columns may be fixed after a given number of stages, turning the remaining stages into LPs.
+objective, so that point always satisfies the hold and can seed the next MILP solve. A later
+stage may spend that slack: held stages can drift by up to their tolerance, and later stage values
+then differ between solvers by a little more (about 1e-6 relative seen). Integer columns may be
+fixed (at their values, unrounded) after a given number of stages: the remaining stages are LPs.
 
 Weighted: one solve of ``sum_s w_s * sign_s * c_s / scale_s`` as a minimisation (``sign_s`` is -1
 for max stages). Normalisation is the caller's: pass ``stage_scales`` (e.g. households under
@@ -84,9 +86,11 @@ class StageSolver:
         stage_scales: Sequence[float] | None = None,
         fix_integers_after_stage: int | None = 2,
         dual_stages: Sequence[int] | None = None,
+        ranging: bool = True,
     ) -> None:
         """``fix_integers_after_stage`` counts stages (2: fix after the first two);
-        ``dual_stages`` are 0-based indices, default (0, 1) as far as the stages exist."""
+        ``dual_stages`` are 0-based indices, default (0, 1) as far as the stages exist;
+        ``ranging=False`` skips ranging, which costs HiGHS about as much as the solve itself."""
         stages = lp.objectives
         if not stages:
             raise ValueError("the LinearProgram has no stage objectives")
@@ -94,9 +98,7 @@ class StageSolver:
             raise ValueError(f"mode must be 'lexicographic' or 'weighted', got {mode!r}")
         if mode == "weighted" and len(stage_weights) != len(stages):
             raise ValueError(f"{len(stages)} stages but {len(stage_weights)} stage_weights")
-        if stage_scales is not None and (
-            len(stage_scales) != len(stages) or min(stage_scales) <= 0
-        ):
+        if stage_scales is not None and (len(stage_scales) != len(stages) or min(stage_scales) <= 0):
             raise ValueError("stage_scales needs one positive number per stage")
         if dual_stages is None:
             dual_stages = [k for k in (0, 1) if k < len(stages)]
@@ -110,6 +112,7 @@ class StageSolver:
         self._scales = np.ones(len(stages)) if stage_scales is None else np.asarray(stage_scales)
         self._fix_after = fix_integers_after_stage
         self._dual_stages = sorted(set(dual_stages))
+        self._ranging = ranging
         self._integer_columns = np.flatnonzero(lp.integrality)
         self._session = backend.open(lp, options)
         held = stages[:-1]
@@ -135,15 +138,11 @@ class StageSolver:
         """Release the solver session."""
         self._session.close()
 
-    def update_row_bounds(
-        self, indices: npt.ArrayLike, lower: npt.ArrayLike, upper: npt.ArrayLike
-    ) -> None:
+    def update_row_bounds(self, indices: npt.ArrayLike, lower: npt.ArrayLike, upper: npt.ArrayLike) -> None:
         """Change bounds of original rows (e.g. pool budgets) before the next :meth:`run`."""
         rows = as_indices(indices, self._lp.n_rows, "row")
         count = rows.size
-        self._session.set_row_bounds(
-            rows, np.broadcast_to(lower, (count,)), np.broadcast_to(upper, (count,))
-        )
+        self._session.set_row_bounds(rows, np.broadcast_to(lower, (count,)), np.broadcast_to(upper, (count,)))
 
     def run(self) -> Solution:
         """Solve every stage within ``options.time_limit`` and collect duals as configured."""
@@ -193,7 +192,7 @@ class StageSolver:
                 return stopped, stage.name, x
             self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
             duals_now = not self._lp.is_mip and k in self._dual_stages
-            result = self._session.solve(clock.remaining(), ranging=duals_now)
+            result = self._session.solve(clock.remaining(), ranging=duals_now and self._ranging)
             self._note_result(stage.name, result, record)
             if not result.status.is_optimal or result.x is None:
                 return self._failure(stage.name, result, x, record)
@@ -240,8 +239,8 @@ class StageSolver:
                 record.notes.append(f"no duals from stage {stage.name} on: time limit reached")
                 return
             self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
-            result = self._session.solve(clock.remaining(), ranging=k in self._dual_stages)
-            record.timings[f"duals[{stage.name}]"] = result.runtime
+            result = self._session.solve(clock.remaining(), ranging=self._ranging and k in self._dual_stages)
+            self._note_result(f"duals[{stage.name}]", result, record, gap=False)
             if not result.status.is_optimal or result.x is None or result.row_duals is None:
                 record.notes.append(f"no duals from stage {stage.name} on: {result.detail}")
                 return
@@ -260,9 +259,11 @@ class StageSolver:
         record.notes.append(f"stage {name} ended {result.status.value}: {result.detail}")
         return status, name, x
 
-    def _note_result(self, name: str, result: StageResult, record: _Record) -> None:
+    def _note_result(self, name: str, result: StageResult, record: _Record, gap: bool = True) -> None:
         record.timings[name] = result.runtime
-        if result.mip_gap is not None:
+        if result.ranging_runtime:
+            record.timings[f"ranging[{name}]"] = result.ranging_runtime
+        if gap and result.mip_gap is not None:
             record.gaps.append(result.mip_gap)
 
     def _keep_duals(self, name: str, result: StageResult, record: _Record) -> None:
@@ -283,10 +284,14 @@ class StageSolver:
         self._session.set_row_bounds(self._holds[k : k + 1], np.array([lower]), np.array([upper]))
 
     def _fix_integers(self, x: FloatArray) -> None:
-        """Fix integer columns at their (rounded) values and relax integrality: an LP remains."""
+        """Fix integer columns at their values in ``x`` and relax integrality: an LP remains.
+
+        Not rounded on purpose: the stage holds were computed at ``x``, and moving an integer
+        column by its integrality tolerance (1e-6) can break a hold and make the LP infeasible.
+        """
         columns = self._integer_columns
         low, up = self._lp.col_lower[columns], self._lp.col_upper[columns]
-        values = np.clip(np.round(x[columns]), low, up)
+        values = np.clip(x[columns], low, up)
         self._session.set_col_bounds(columns, values, values)
         self._session.set_integrality(np.zeros(self._lp.n_cols, dtype=bool))
 
@@ -313,6 +318,7 @@ def solve_stages(
     fix_integers_after_stage: int | None = 2,
     dual_stages: Sequence[int] | None = None,
     stage_scales: Sequence[float] | None = None,
+    ranging: bool = True,
 ) -> Solution:
     """Solve ``lp``'s stage objectives once; see :class:`StageSolver` for the arguments."""
     with StageSolver(
@@ -324,5 +330,6 @@ def solve_stages(
         stage_scales=stage_scales,
         fix_integers_after_stage=fix_integers_after_stage,
         dual_stages=dual_stages,
+        ranging=ranging,
     ) as solver:
         return solver.run()

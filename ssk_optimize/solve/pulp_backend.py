@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import highspy
 import numpy as np
 import pulp
 import scipy.sparse as sp
@@ -136,8 +137,10 @@ class PulpSession:
 
     def _build(self) -> tuple[pulp.LpProblem, list[Any], list[tuple[int, Any]]]:
         """A fresh PuLP problem from the arrays; returns it, its variables and (row, constraint)."""
-        sense = pulp.LpMaximize if self._sense == "max" else pulp.LpMinimize
-        problem = pulp.LpProblem("ssk", sense)
+        # Always a minimisation: PuLP's solvers disagree on dual signs for maximisations (CBC
+        # reports d obj/d rhs, PuLP's HiGHS the opposite), but agree for minimisations.
+        problem = pulp.LpProblem("ssk", pulp.LpMinimize)
+        cost = -self._cost if self._sense == "max" else self._cost
         lows = [None if not np.isfinite(v) else v for v in self._col_lower.tolist()]
         ups = [None if not np.isfinite(v) else v for v in self._col_upper.tolist()]
         cats = np.where(self._integrality, pulp.LpInteger, pulp.LpContinuous).tolist()
@@ -146,10 +149,8 @@ class PulpSession:
             _new_variable(problem, f"x{j}", low, up, cat)
             for j, (low, up, cat) in enumerate(zip(lows, ups, cats, strict=True))
         ]
-        used = np.flatnonzero(self._cost)
-        problem.setObjective(
-            pulp.LpAffineExpression([(variables[j], self._cost[j]) for j in used.tolist()])
-        )
+        used = np.flatnonzero(cost)
+        problem.setObjective(pulp.LpAffineExpression([(variables[j], cost[j]) for j in used.tolist()]))
         constraints: list[tuple[int, Any]] = []
         indptr, indices, data = self._matrix.indptr, self._matrix.indices, self._matrix.data
         for i, (low, up) in enumerate(zip(self._row_lower.tolist(), self._row_upper.tolist(), strict=True)):
@@ -188,12 +189,15 @@ class PulpSession:
             return StageResult(status=SolveStatus.INFEASIBLE, detail=reason)
         limit = self._options.time_limit if time_limit is None else time_limit
         is_mip = bool(self._integrality.any())
+        began = time.perf_counter()  # building the PuLP problem counts against the limit too
         problem, variables, constraints = self._build()
         settings: dict[str, Any] = {"msg": self._options.verbose, "mip": is_mip}
         if limit is not None:
-            settings["timeLimit"] = max(limit, 0.01)
+            settings["timeLimit"] = max(limit - (time.perf_counter() - began), 0.01)
         if self._options.threads is not None:
             settings["threads"] = self._options.threads
+            if self._solver_name == "HiGHS":  # in-process highspy: see HighsSession.solve
+                highspy.Highs.resetGlobalScheduler(True)
         if is_mip:
             settings["gapRel"] = self._options.mip_gap
             if self._start is not None:
@@ -202,7 +206,6 @@ class PulpSession:
                 settings["warmStart"] = True
         elif self._options.method == "ipm" and self._solver_name in CBC_NAMES:
             settings["options"] = ["barrier"]
-        began = time.perf_counter()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -229,6 +232,8 @@ class PulpSession:
             rows = np.array([row for row, _ in constraints], dtype=np.int64)
             prices = np.array([c.pi if c.pi is not None else 0.0 for _, c in constraints])
             np.add.at(duals, rows, prices)  # a ranged row's two halves: only one is active
+            if self._sense == "max":
+                duals = 0.0 - duals  # back from the minimisation PuLP solved to the stage's own sense
         return StageResult(
             status=status,
             objective=float(self._cost @ x) + self._offset,

@@ -50,7 +50,5 @@ def get_backend(name: str = DEFAULT_SOLVER) -> Backend:
         backend = PulpBackend(solver_name) if known else None
     if backend is None or not backend.available():
         state = "is not available here" if backend is not None else "is unknown"
-        raise SolverUnavailable(
-            f"solver {name!r} {state}; available: {', '.join(available_backends())}"
-        )
+        raise SolverUnavailable(f"solver {name!r} {state}; available: {', '.join(available_backends())}")
     return backend

@@ -34,9 +34,7 @@ def test_highs_tables_name_real_statuses() -> None:
 def test_highs_time_limit_depends_on_the_primal_solution_status() -> None:
     """kTimeLimit is FEASIBLE_STOPPED with a feasible point and NO_SOLUTION_STOPPED without."""
     assert lookup_status(HIGHS_STATUS_WITH_POINT, "kTimeLimit") is SolveStatus.FEASIBLE_STOPPED
-    assert lookup_status(HIGHS_STATUS_WITHOUT_POINT, "kTimeLimit") is (
-        SolveStatus.NO_SOLUTION_STOPPED
-    )
+    assert lookup_status(HIGHS_STATUS_WITHOUT_POINT, "kTimeLimit") is (SolveStatus.NO_SOLUTION_STOPPED)
 
 
 @pytest.mark.parametrize("name", ["kOptimal", "kLoadError", "kSolveError", "kNotset", "kNew"])
