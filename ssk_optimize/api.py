@@ -21,7 +21,7 @@ from ssk_optimize.results.writer import write_run
 from ssk_optimize.scenario import LoadedScenario, load_scenario
 from ssk_optimize.scenario.summary import ScenarioSummary, summarise
 from ssk_optimize.solve.base import SolverOptions
-from ssk_optimize.solve.lexicographic import StageSolver
+from ssk_optimize.solve.lexicographic import solve_stages
 from ssk_optimize.solve.registry import get_backend
 from ssk_optimize.solve.solution import Solution
 
@@ -113,7 +113,6 @@ def solve_model(model: BuiltModel, solver: str | None = None,
                             time_limit=time_limit if time_limit is not None else settings.time_limit,
                             mip_gap=settings.mip_gap, threads=settings.threads)
     scales = normalisers(model.index) if objective.mode == "weighted" else None
-    with StageSolver(model.lp, backend, options, mode=objective.mode,
-                     stage_weights=objective.stage_weights, stage_scales=scales,
-                     fix_integers_after_stage=2, dual_stages=(0, 1)) as stages:
-        return stages.run()
+    return solve_stages(model.lp, backend, options, mode=objective.mode,
+                        stage_weights=objective.stage_weights, stage_scales=scales,
+                        fix_integers_after_stage=2, dual_stages=(0, 1))
