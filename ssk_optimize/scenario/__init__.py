@@ -6,12 +6,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from ruamel.yaml import YAML
 
 from ssk_optimize.errors import Issue
 from ssk_optimize.scenario.loading import load_merged
@@ -19,6 +16,7 @@ from ssk_optimize.scenario.overrides import apply_overrides
 from ssk_optimize.scenario.schema import Pool, Program, Region, Scenario
 from ssk_optimize.scenario.validation import build_scenario
 from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
+from ssk_optimize.scenario.yamlio import dump_yaml
 
 __all__ = ["LoadedScenario", "Pool", "Program", "Region", "Scenario", "load_scenario",
            "resolved_yaml"]
@@ -72,13 +70,8 @@ def resolved_yaml(scenario: Scenario) -> str:
     # `rules.file`, or a row was removed) are written as `SOURCE: null`, which removes them
     rows = data["rules"]["eligibility"]
     rows.update({source: None for source in SOURCE_TYPES if source not in rows})
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.representer.sort_base_mapping_type_on_output = False  # keep the schema's key order
-    buffer = io.StringIO()
-    buffer.write("# Resolved scenario: every default filled in, `extends` and `--set` applied.\n")
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+    header = "# Resolved scenario: every default filled in, `extends` and `--set` applied.\n"
+    return header + dump_yaml(data)
 
 
 def _int_year_keys(mapping: dict[str, object]) -> dict[object, object]:

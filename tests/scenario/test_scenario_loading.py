@@ -286,4 +286,4 @@ def test_plain_values_come_out_as_plain_python_types() -> None:
     data, _ = parse_yaml_text("s: text\ni: 3\nf: 2.5\nb: true\nn: null\nq: '2025'\n", "f.yaml")
     assert data == {"s": "text", "i": 3, "f": 2.5, "b": True, "n": None, "q": "2025"}
     assert [type(data[k]) for k in "sifb"] == [str, int, float, bool]
-    json.dumps(data)  # nothing ruamel-specific is left inside
+    json.dumps(data)  # nothing YAML-library-specific is left inside

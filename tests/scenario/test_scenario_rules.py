@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from ruamel.yaml import YAML
 
 from ssk_optimize.cli import cli
 from ssk_optimize.errors import ScenarioError
@@ -17,6 +16,7 @@ from ssk_optimize.scenario import Scenario, load_scenario
 from ssk_optimize.scenario.eligibility import eligible_pairs
 from ssk_optimize.scenario.rules import default_rules_path
 from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
+from ssk_optimize.scenario.yamlio import dump_yaml
 
 REGIONS = [
     {"id": "alpha", "province": "prov", "households": {2025: 1000}, "desa": 10},
@@ -49,10 +49,7 @@ def _write(path: Path, programs: list[dict[str, Any]], rules: dict[str, Any] | N
                             "programs": programs}
     if rules is not None:
         data["rules"] = rules
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = None
-    with path.open("w", encoding="utf-8") as handle:
-        yaml.dump(data, handle)
+    path.write_text(dump_yaml(data), encoding="utf-8")
     return path
 
 
