@@ -205,7 +205,34 @@ class StageSolver:
                     self._fix_integers(x)
                     record.integers_fixed = True
                     record.notes.append(f"integer columns fixed after stage {stage.name}")
+                    reseated = self._reseat_holds(k, x, clock, record)
+                    if isinstance(reseated, tuple):
+                        return reseated
+                    x = reseated
         return SolveStatus.OPTIMAL, None, x
+
+    def _reseat_holds(
+        self, last: int, x: FloatArray, clock: _Clock, record: _Record
+    ) -> FloatArray | tuple[SolveStatus, str | None, FloatArray | None]:
+        """With integers fixed, re-solve stages 0..last as LPs; loosen a hold the LP cannot reach.
+
+        A MILP point may break rows by up to the MIP feasibility tolerance, so holds taken from it
+        can lie just out of reach of the fixed LP (whose primal tolerance is tighter), which would
+        then call the next stage infeasible. Each hold becomes the looser of the MILP's hold and
+        the value the fixed LP reaches, so values move only where the LP could not reach them.
+        """
+        earlier = [self._hold(j, x) for j in range(last + 1)]  # the holds as the MILP set them
+        self._release_holds()
+        for j in range(last + 1):
+            stage = self._lp.objectives[j]
+            self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
+            result = self._session.solve(clock.remaining())
+            record.timings[f"fixed[{stage.name}]"] = result.runtime
+            if not result.status.is_optimal or result.x is None:
+                return self._failure(stage.name, result, x, record)
+            x = result.x
+            self._hold(j, x, looser_than=earlier[j])
+        return x
 
     def _run_weighted(
         self, clock: _Clock, record: _Record
@@ -274,14 +301,22 @@ class StageSolver:
         ranging = result.row_ranging or RowRanging.unknown(n_rows)
         record.ranging[name] = ranging.take(n_rows)
 
-    def _hold(self, k: int, x: FloatArray) -> None:
-        """Keep stage k at the value it has at ``x``, within :func:`hold_tolerance`."""
+    def _hold(self, k: int, x: FloatArray, looser_than: tuple[float, float] | None = None
+              ) -> tuple[float, float]:
+        """Keep stage k at the value it has at ``x``, within :func:`hold_tolerance`.
+
+        ``looser_than`` (a previous hold's bounds) keeps whichever of the two is looser. Returns the
+        bounds set.
+        """
         stage = self._lp.objectives[k]
         value = float(stage.coefficients @ x) + stage.offset
         bound = value - stage.offset
         slack = hold_tolerance(value)
         lower, upper = (-np.inf, bound + slack) if stage.sense == "min" else (bound - slack, np.inf)
+        if looser_than is not None:
+            lower, upper = min(lower, looser_than[0]), max(upper, looser_than[1])
         self._session.set_row_bounds(self._holds[k : k + 1], np.array([lower]), np.array([upper]))
+        return lower, upper
 
     def _fix_integers(self, x: FloatArray) -> None:
         """Fix integer columns at their values in ``x`` and relax integrality: an LP remains.
