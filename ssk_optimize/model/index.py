@@ -212,6 +212,8 @@ def _base_om_keys(scenario: Scenario, regions: pd.DataFrame, pools: pd.DataFrame
                          for row, region in enumerate(scenario.regions)
                          for year, amount in region.baseline_om.items() if amount > 0],
                         columns=["region_row", "t", "amount"])
+    # typed even when no region declares baseline O&M (an empty frame would be object-typed)
+    need = need.astype({"region_row": np.int64, "t": np.int64, "amount": float})
     payers = pools[pools["source"].isin(sources)].reset_index(names="pool_row")
     payers["region_row"] = payers["holder"].map(_positions(regions["region"]))
     payers = payers.dropna(subset=["region_row"]).astype({"region_row": np.int64})

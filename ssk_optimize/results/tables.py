@@ -190,6 +190,9 @@ def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
         [(row, k, r.baseline.get(k, 0.0)) for row, r in enumerate(ix.scenario.regions)
          for k in set(r.baseline) | set(r.targets)],
         columns=["region_row", "indicator", "baseline"])
+    # typed even when empty (no programme serves, no region states a baseline or target)
+    serves = serves.astype({"program_row": np.int64, "region_row": np.int64, "serves": float})
+    stated = stated.astype({"region_row": np.int64, "baseline": float})
     keys = pd.concat([stated[["region_row", "indicator"]], serves[["region_row", "indicator"]]])
     keys = keys.drop_duplicates().sort_values(["region_row", "indicator"]).reset_index(drop=True)
     keys = keys.merge(stated, on=["region_row", "indicator"], how="left").fillna({"baseline": 0.0})

@@ -4,13 +4,23 @@ Every table has a fixed Arrow schema (column names and types never depend on the
 sorted by key, and the manifest's main fields sit in each file's key-value metadata. Files are
 written into a temporary sibling folder which then replaces the target, so a reader finds the
 previous complete run or the new complete run, never a half-written one.
+
+Replacing an existing run is one atomic exchange of the two folders on Linux (``renameat2`` with
+``RENAME_EXCHANGE``), so even a kill at that moment leaves the previous or the new run in place.
+Elsewhere the old run is first renamed aside (a kill in between leaves the target absent, with
+the previous run intact in ``.NAME.old-*``). Staging folders are hidden siblings
+``.NAME.partial-<pid>-<random>``; a writer killed before the swap leaves one behind, and the next
+write to the same folder removes those whose process is gone.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -54,7 +64,8 @@ def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
     """Write the whole run into ``folder`` atomically; return the folder."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.parent / f".{folder.name}.partial-{uuid.uuid4().hex[:8]}"
+    _remove_stale(folder)
+    staging = folder.parent / f".{folder.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
         metadata = _metadata(manifest)
@@ -106,13 +117,83 @@ def _replace(staging: Path, folder: Path) -> None:
     """Swap the finished staging folder in; the old run is removed only after the swap."""
     if folder.exists() and not folder.is_dir():
         raise FileExistsError(f"{folder} exists and is not a folder")
+    if folder.exists() and _exchange(staging, folder):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous run
+        _fsync_folder(folder.parent)
+        return
     old = None
     if folder.exists():
-        old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+        old = folder.parent / f".{folder.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         folder.rename(old)
     staging.rename(folder)
+    _fsync_folder(folder.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two existing paths (Linux ``renameat2``); False where not supported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # no libc symbol (old glibc, musl without it)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                 _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # kernel or file system says no
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _fsync_folder(path: Path) -> None:
+    """Make a rename durable (best effort: not every platform can open a folder)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Remove ``.NAME.partial-<pid>-*`` / ``.NAME.old-<pid>-*`` siblings of dead writers."""
+    for prefix in (f".{folder.name}.partial-", f".{folder.name}.old-"):
+        for path in folder.parent.glob(f"{_glob_escape(prefix)}*"):
+            pid = path.name[len(prefix):].partition("-")[0]
+            if pid.isdigit() and not _alive(int(pid)) and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    except OSError:
+        return True
+    return True
 
 
 def _json_default(value: Any) -> Any:

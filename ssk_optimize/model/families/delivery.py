@@ -23,7 +23,11 @@ from ssk_optimize.model.index import ProblemIndex, _ranges
 def add_cost(lp: LpBuilder, ix: ProblemIndex) -> None:
     """Cost: ``sum_b F[p,b,t] = c[p,t] * Q[p] / M * s[p,t]`` for every programme-year in its window.
 
-    Rows ``cost[program,year]``. A programme-year with no eligible pool can only deliver nothing.
+    Rows ``cost[program,year]``, stored divided by ``k = c[p,t] Q[p] / M`` (the money of the whole
+    quantity): ``sum_b F[p,b,t] / k - s[p,t] = 0``. The solver's absolute row tolerance then means
+    a share of the quantity (1e-7) and 1e-7 of the programme's cost, not 1e-7 x M money, which
+    for a cheap programme would be a visible share delivered without money.
+    A programme-year with no eligible pool can only deliver nothing.
     """
     share = ix.share
     n = len(share)
@@ -37,7 +41,7 @@ def add_cost(lp: LpBuilder, ix: ProblemIndex) -> None:
         0.0, 0.0,
         np.concatenate([fund_rows, np.arange(n)]),
         np.concatenate([ix.fund["col"].to_numpy(), share["col"].to_numpy()]),
-        np.concatenate([np.ones(len(fund_rows)), -coefficient]),
+        np.concatenate([1.0 / coefficient[fund_rows], -np.ones(n)]),
     )
 
 
@@ -101,8 +105,10 @@ def add_om_obligations(lp: LpBuilder, ix: ProblemIndex) -> None:
     """O&M: ``sum_b O[p,b,t] = om_rate[p] * sum_{tau<t} c[p,tau] Q[p] / M * s[p,tau]``.
 
     For every programme with ``om_rate > 0`` and every year after its window opens, to the end of
-    the horizon: ``om_obligation[program,year]``. With no O&M-eligible pool the row forces the
-    programme to build nothing before the horizon's last year (reason ``om_burden``).
+    the horizon: ``om_obligation[program,year]``, stored divided by the yearly O&M of the whole
+    quantity at its dearest cost (``om_rate * max c * Q / M``) so the row tolerance is relative.
+    With no O&M-eligible pool the row forces the programme to build nothing before the horizon's
+    last year (reason ``om_burden``).
     Existing assets: ``baseline_om[region,year]``: ``sum_b base_om[r,b,t] = baseline_om[r,t] / M``
     from the region's own pools of the ``baseline_om_sources`` types.
     """
@@ -116,15 +122,18 @@ def add_om_obligations(lp: LpBuilder, ix: ProblemIndex) -> None:
     money = rows.merge(ix.om, left_on=["p", "t"], right_on=["program_row", "t"])
     built = rows.merge(ix.share, left_on="p", right_on="program_row", suffixes=("", "_var"))
     built = built[built["t_var"] < built["t"]]
-    rate = programs["om_rate"].to_numpy(dtype=float)[built["p"].to_numpy()]
+    rate = programs["om_rate"].to_numpy(dtype=float)
     capital = capital_per_share(ix, built["p"].to_numpy(), built["t_var"].to_numpy())
+    dearest = np.nanmax(ix.cost, axis=1, initial=0.0, where=np.isfinite(ix.cost))
+    scale = rate * dearest * programs["quantity"].to_numpy(dtype=float) / ix.money_scale
     lp.add_rows(
         "om_obligation",
         labels("om_obligation", program_ids(ix, rows["p"]), years_of(ix, rows["t"])),
         0.0, 0.0,
         np.concatenate([money["row"].to_numpy(), built["row"].to_numpy()]),
         np.concatenate([money["col"].to_numpy(), built["col"].to_numpy()]),
-        np.concatenate([np.ones(len(money)), -rate * capital]),
+        np.concatenate([1.0 / scale[money["p"].to_numpy()],
+                        -rate[built["p"].to_numpy()] * capital / scale[built["p"].to_numpy()]]),
         keys=rows[["p", "t"]].rename(columns={"p": "program_row"}),
     )
     _add_baseline_om(lp, ix)
@@ -162,6 +171,8 @@ def add_coverage(lp: LpBuilder, ix: ProblemIndex) -> None:
                            for row, p in enumerate(ix.scenario.programs)
                            for k, v in p.serves.items() if v > 0],
                           columns=["p", "region_row", "indicator", "serves"])
+    # typed even when nothing serves an indicator (an empty frame would be object-typed)
+    serves = serves.astype({"p": np.int64, "region_row": np.int64, "serves": float})
     rows = targets.reset_index(drop=True).assign(row=np.arange(len(targets)))
     terms = rows.merge(serves, on=["region_row", "indicator"])
     terms = terms.merge(ix.share, left_on="p", right_on="program_row", suffixes=("", "_var"))

@@ -52,7 +52,8 @@ def add_matching(lp: LpBuilder, ix: ProblemIndex) -> None:
     """Matching: ``sum_{b of partners} F[p,b,t] >= m * sum_{b of S} F[p,b,t]`` per rule.
 
     For each rule ``{source: S, partners, share: m}`` and each programme-year that may take S
-    money: ``matching[S,program,year]``.
+    money: ``matching[S,program,year]``, stored divided by the programme-year's full cost
+    ``c[p,t] Q[p] / M`` so the row tolerance is relative to the programme, not to M.
     """
     source = ix.pools["source"].to_numpy(dtype=object)
     for rule in ix.scenario.rules.matching:
@@ -64,6 +65,7 @@ def add_matching(lp: LpBuilder, ix: ProblemIndex) -> None:
         keys["row"] = np.arange(len(keys))
         main = main.merge(keys, on=["program_row", "t"])
         partners = fund[fund["source"].isin(rule.partners)].merge(keys, on=["program_row", "t"])
+        full = capital_per_share(ix, keys["program_row"].to_numpy(), keys["t"].to_numpy())
         lp.add_rows(
             "matching",
             labels("matching", np.full(len(keys), rule.source, dtype=object),
@@ -71,7 +73,8 @@ def add_matching(lp: LpBuilder, ix: ProblemIndex) -> None:
             0.0, np.inf,
             np.concatenate([partners["row"].to_numpy(), main["row"].to_numpy()]),
             np.concatenate([partners["col"].to_numpy(), main["col"].to_numpy()]),
-            np.concatenate([np.ones(len(partners)), -rule.share * np.ones(len(main))]),
+            np.concatenate([1.0 / full[partners["row"].to_numpy()],
+                            -rule.share / full[main["row"].to_numpy()]]),
             keys=keys[["program_row", "t"]].assign(source=rule.source),
         )
 
@@ -80,7 +83,8 @@ def add_share_caps(lp: LpBuilder, ix: ProblemIndex) -> None:
     """Share caps (three rules).
 
     - Community capital: ``sum_{b MASYARAKAT} F[p,b,t] <= masyarakat_share * c[p,t] Q[p]/M * s[p,t]``
-      rows ``masyarakat_share[program,year]`` (O&M money is not capped).
+      rows ``masyarakat_share[program,year]`` (O&M money is not capped), stored divided by
+      ``c[p,t] Q[p] / M`` like the cost row.
     - DAK supporting costs: per DAK pool and year, supporting money at most
       ``dak_supporting_share`` of the pool's spending:
       ``(1 - d) * sum_{p supporting} F[p,b,t] - d * sum_{p other} F[p,b,t] <= 0``,
@@ -100,7 +104,7 @@ def _add_masyarakat(lp: LpBuilder, ix: ProblemIndex) -> None:
         return
     keys, position = group_rows(community, ["program_row", "t"])
     rows_p, rows_t = keys["program_row"].to_numpy(), keys["t"].to_numpy()
-    cap = ix.scenario.rules.masyarakat_share * capital_per_share(ix, rows_p, rows_t)
+    full = capital_per_share(ix, rows_p, rows_t)
     share_cols = share_grid(ix)[rows_p, rows_t]
     lp.add_rows(
         "masyarakat_share",
@@ -108,7 +112,8 @@ def _add_masyarakat(lp: LpBuilder, ix: ProblemIndex) -> None:
         -np.inf, 0.0,
         np.concatenate([position, np.arange(len(keys))]),
         np.concatenate([community["col"].to_numpy(), share_cols]),
-        np.concatenate([np.ones(len(community)), -cap]),
+        np.concatenate([1.0 / full[position],
+                        np.full(len(keys), -ix.scenario.rules.masyarakat_share)]),
         keys=keys[["program_row", "t"]],
     )
 
