@@ -1,0 +1,522 @@
+"""A reusable checker of a finished run folder against the rules of domain.md sections 3, 4 and 6.
+
+``check_run_folder(folder)`` reads only what the run wrote: the four Parquet tables, the
+manifest and ``scenario.resolved.yaml`` (loaded with :func:`ssk_optimize.scenario.load_scenario`,
+the run's own record of what was solved). It recomputes every rule from the scenario and the
+money in ``allocations.parquet`` and returns one message per violation (empty list: the run is
+sound). Nothing here imports the model or results layers except the reason vocabulary, so the
+checker cannot share a bug with the code it checks.
+
+Per-year units are derived from capital money (cost row: ``money = unit_cost * units``), so
+readiness, O&M and coverage are checked against the money actually allocated.
+
+Tolerances: money is compared to 1e-6 of the pool budget (pool rules) or of the programme's
+cost (programme rules), plus half a rupiah (the writer drops smaller amounts); units and shares
+to 1e-6 of the quantity plus what those dropped amounts would buy; households to 1e-6 of the
+region's households; budgets must hold to 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ssk_optimize.results.reasons import REASONS
+from ssk_optimize.scenario import load_scenario
+from ssk_optimize.scenario.eligibility import eligible_pairs
+from ssk_optimize.scenario.schema import Program, Scenario
+from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
+
+#: Column names of domain.md section 6, in order.
+COLUMNS: dict[str, list[str]] = {
+    "allocations": ["scenario", "program", "code", "region", "province", "subsector", "kind",
+                    "scale", "source", "pool", "holder", "firm", "year", "purpose", "amount"],
+    "programs": ["scenario", "program", "name", "code", "region", "subsector", "kind", "scale",
+                 "priority", "quantity", "units_delivered", "need", "funded", "gap",
+                 "funded_share", "om_funded", "om_after_horizon", "waiting_list",
+                 "limiting_reason", "limiting_detail"],
+    "pools": ["scenario", "pool", "source", "holder", "firm", "year", "budget", "used", "unused",
+              "shadow_price_targets", "shadow_price_priority", "range_low", "range_high"],
+    "coverage": ["scenario", "region", "indicator", "year", "households", "covered", "share",
+                 "target_share", "target_households", "shortfall"],
+}
+KEYS: dict[str, list[str]] = {
+    "allocations": ["program", "pool", "year", "purpose", "region"],
+    "programs": ["program"],
+    "pools": ["pool", "year"],
+    "coverage": ["region", "indicator", "year"],
+}
+RUN_FILES = ("allocations.parquet", "programs.parquet", "pools.parquet", "coverage.parquet",
+             "manifest.json", "scenario.resolved.yaml")
+WITH_SOLUTION = ("optimal", "feasible_stopped")
+
+REL = 1e-6  # money / share / household tolerance
+BUDGET_REL = 1e-9  # budget rows must hold this tightly after clean-up
+FULL = 1.0 - 1e-6  # funded_share at or above this is "fully funded"
+MAX_PER_CHECK = 8  # messages kept per check (the rest are counted)
+
+
+class _Report:
+    """Collects messages, at most MAX_PER_CHECK per check name."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self._counts: dict[str, int] = defaultdict(int)
+
+    def __call__(self, check: str, message: str) -> None:
+        self._counts[check] += 1
+        if self._counts[check] <= MAX_PER_CHECK:
+            self.messages.append(f"{check}: {message}")
+
+    def finish(self) -> list[str]:
+        extra = [f"{check}: ... and {count - MAX_PER_CHECK} more"
+                 for check, count in sorted(self._counts.items()) if count > MAX_PER_CHECK]
+        return self.messages + extra
+
+
+def check_run_folder(folder: str | Path) -> list[str]:
+    """Every rule violation found in the run folder (empty: the run is sound)."""
+    folder = Path(folder)
+    report = _Report()
+    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+    if missing:
+        return [f"files: missing {missing} in {folder}"]
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in COLUMNS}
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    loaded = load_scenario(folder / "scenario.resolved.yaml")
+    scenario = loaded.scenario
+    for name, frame in tables.items():
+        if list(frame.columns) != COLUMNS[name]:
+            report("columns", f"{name}.parquet has {list(frame.columns)}, expected {COLUMNS[name]}")
+    if report.messages:
+        return report.finish()
+    _check_manifest(report, manifest, loaded.sha256, scenario)
+    if manifest.get("status") not in WITH_SOLUTION:
+        for name, frame in tables.items():
+            if len(frame):
+                report("no_solution", f"status {manifest.get('status')!r} but {name} has "
+                       f"{len(frame)} rows")
+        return report.finish()
+    for name, frame in tables.items():
+        _check_sorted(report, name, frame)
+        bad = frame["scenario"] != scenario.scenario
+        if len(frame) and bad.any():
+            report("scenario_column", f"{name}: {int(bad.sum())} rows not named "
+                   f"{scenario.scenario!r}")
+    checker = _Checker(scenario, tables, report)
+    checker.run()
+    return report.finish()
+
+
+def _check_manifest(report: _Report, manifest: dict[str, Any], sha256: str,
+                    scenario: Scenario) -> None:
+    if manifest.get("scenario_sha256") != sha256:
+        report("manifest", "scenario_sha256 does not match scenario.resolved.yaml")
+    if manifest.get("money_unit") != scenario.money_unit:
+        report("manifest", f"money_unit {manifest.get('money_unit')!r} != {scenario.money_unit!r}")
+    if manifest.get("scenario") != scenario.scenario:
+        report("manifest", f"scenario {manifest.get('scenario')!r} != {scenario.scenario!r}")
+    if (manifest.get("status") == "optimal") != bool(manifest.get("optimal")):
+        report("manifest", f"status {manifest.get('status')!r} but optimal={manifest.get('optimal')}")
+
+
+def _check_sorted(report: _Report, name: str, frame: pd.DataFrame) -> None:
+    keys = KEYS[name]
+    if frame.duplicated(keys).any():
+        report("sorted", f"{name}: duplicate keys {keys}")
+    expected = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+    if not expected[keys].equals(frame[keys].reset_index(drop=True)):
+        report("sorted", f"{name}: rows not sorted by {keys}")
+
+
+class _Checker:
+    """The rule checks, sharing the scenario and per-programme money matrices."""
+
+    def __init__(self, scenario: Scenario, tables: dict[str, pd.DataFrame], report: _Report):
+        self.s = scenario
+        self.report = report
+        self.alloc = tables["allocations"]
+        self.programs = tables["programs"]
+        self.pools = tables["pools"]
+        self.coverage = tables["coverage"]
+        self.years = list(scenario.years)
+        self.t0 = self.years[0]
+        self.half_rupiah = 0.5 / RUPIAH_PER_UNIT[scenario.money_unit]
+        self.program = {p.id: p for p in scenario.programs}
+        self.pool = {b.id: b for b in scenario.pools}
+        self.region = {r.id: r for r in scenario.regions}
+        n_years = len(self.years)
+        self.capex: dict[str, np.ndarray] = {p.id: np.zeros(n_years) for p in scenario.programs}
+        self.om: dict[str, np.ndarray] = {p.id: np.zeros(n_years) for p in scenario.programs}
+        self.by_pool: dict[tuple[str, str, int], float] = defaultdict(float)  # (p, pool, year)
+        self.cost = {p.id: np.array([p.cost_in(y) if self._in_window(p, y) else np.nan
+                                     for y in self.years]) for p in scenario.programs}
+
+    # ------------------------------------------------------------------ helpers
+
+    def _in_window(self, program: Program, year: int) -> bool:
+        start, end = self.s.window(program)
+        return start <= year <= end
+
+    def _programme_tol(self, program: Program) -> float:
+        cost = float(np.nanmax(self.cost[program.id]))  # the window lies inside the horizon
+        return REL * cost * program.quantity + self.half_rupiah
+
+    def _pool_tol(self, pool_id: str, year: int) -> float:
+        return REL * self.pool[pool_id].budget_in(year) + self.half_rupiah
+
+    def _unit_tol(self, program: Program) -> float:
+        """Units: 1e-6 of the quantity, plus what the dropped sub-half-rupiah amounts would buy
+        (the writer drops amounts below half a rupiah, at most one per programme-pool-year)."""
+        cheapest = float(np.nanmin(self.cost[program.id]))
+        dropped = len(self.years) * len(self.s.pools) * self.half_rupiah / cheapest
+        return REL * program.quantity + dropped
+
+    def units(self, program: Program) -> np.ndarray:
+        """Units per horizon year derived from capital money (cost row)."""
+        return np.nan_to_num(self.capex[program.id] / self.cost[program.id])
+
+    # ------------------------------------------------------------------ the checks
+
+    def run(self) -> None:
+        self.allocation_rows()
+        self.pool_budgets()
+        self.money_rules()
+        self.per_region()
+        self.om_obligations()
+        self.readiness()
+        self.program_rows()
+        self.coverage_rows()
+
+    def allocation_rows(self) -> None:
+        """Rows name real items, describe them as the scenario does, in the right places."""
+        report, s = self.report, self.s
+        pairs = eligible_pairs(s)
+        capex_ok = set(zip(pairs.loc[pairs["capex"], "program"], pairs.loc[pairs["capex"], "pool"],
+                           strict=True))
+        om_ok = set(zip(pairs.loc[pairs["om"], "program"], pairs.loc[pairs["om"], "pool"],
+                        strict=True))
+        baseline_sources = set(s.rules.baseline_om_sources)
+        baseline_paid: dict[tuple[str, int], float] = defaultdict(float)
+        for row in self.alloc.itertuples(index=False):
+            where = f"{row.program or '(baseline)'}/{row.pool}/{row.year}/{row.purpose}"
+            year = int(row.year)
+            amount = float(row.amount)
+            if not (math.isfinite(amount) and amount > 0):
+                report("amount", f"{where}: amount {amount!r} is not positive and finite")
+                continue
+            if year not in self.years:
+                report("year", f"{where}: year outside the horizon {s.horizon}")
+                continue
+            pool = self.pool.get(row.pool)
+            if pool is None:
+                report("unknown", f"{where}: unknown pool")
+                continue
+            if (row.source, row.holder, bool(row.firm)) != (pool.source, pool.holder, pool.firm):
+                report("describe", f"{where}: source/holder/firm {row.source}/{row.holder}/"
+                       f"{row.firm} != scenario {pool.source}/{pool.holder}/{pool.firm}")
+            t = year - self.t0
+            if row.purpose == "baseline_om":
+                region = self.region.get(row.region)
+                if row.program != "" or region is None:
+                    report("baseline_om", f"{where}: baseline O&M row must have an empty program "
+                           f"and a known region (region {row.region!r})")
+                    continue
+                if pool.holder != row.region or pool.source not in baseline_sources:
+                    report("baseline_om", f"{where}: baseline O&M of {row.region} paid by "
+                           f"{pool.source} pool held by {pool.holder} (allowed: the region's "
+                           f"own {sorted(baseline_sources)} pools)")
+                if row.province != region.province:
+                    report("describe", f"{where}: province {row.province!r} != {region.province!r}")
+                baseline_paid[(row.region, year)] += amount
+                continue
+            program = self.program.get(row.program)
+            if program is None:
+                report("unknown", f"{where}: unknown programme")
+                continue
+            region = self.region[program.region]
+            described = (row.code, row.region, row.province, row.subsector, row.kind, row.scale)
+            expected = (program.code, program.region, region.province, program.subsector,
+                        program.kind, program.scale)
+            if described != expected:
+                report("describe", f"{where}: {described} != scenario {expected}")
+            if row.purpose == "capex":
+                if (program.id, pool.id) not in capex_ok:
+                    report("eligibility", f"{where}: capital money on a pair the rules forbid")
+                if not self._in_window(program, year):
+                    report("year_window", f"{where}: capital money outside the programme's "
+                           f"years {list(s.window(program))}")
+                    continue
+                self.capex[program.id][t] += amount
+                self.by_pool[(program.id, pool.id, year)] += amount
+            elif row.purpose == "om":
+                if (program.id, pool.id) not in om_ok:
+                    report("eligibility", f"{where}: O&M money on a pair the rules forbid")
+                if year <= s.window(program)[0]:
+                    report("om_year", f"{where}: O&M money before any asset can exist")
+                self.om[program.id][t] += amount
+            else:
+                report("purpose", f"{where}: purpose {row.purpose!r} not capex/om/baseline_om")
+        for region in s.regions:
+            for year in self.years:
+                need = float(region.baseline_om.get(year, 0.0))
+                paid = baseline_paid.get((region.id, year), 0.0)
+                if abs(paid - need) > REL * need + self.half_rupiah:
+                    report("baseline_om", f"{region.id}/{year}: baseline O&M paid {paid:.6f}, "
+                           f"needed {need:.6f}")
+
+    def pool_budgets(self) -> None:
+        """Pools table rows, budgets, use; no pool overspent; allocations add up to ``used``."""
+        report, s = self.report, self.s
+        expected = {(b.id, y) for b in s.pools for y in self.years}
+        found = set(zip(self.pools["pool"], self.pools["year"].astype(int), strict=True))
+        if found != expected:
+            report("pools_rows", f"pool-years {sorted(found ^ expected)[:5]} missing or extra")
+        spent = self.alloc.groupby(["pool", "year"])["amount"].sum()
+        for row in self.pools.itertuples(index=False):
+            pool = self.pool.get(row.pool)
+            if pool is None:
+                continue
+            year = int(row.year)
+            where = f"{row.pool}/{year}"
+            budget = pool.budget_in(year)
+            if abs(row.budget - budget) > BUDGET_REL * budget + 1e-12:
+                report("budget", f"{where}: budget {row.budget} != scenario {budget}")
+            if (row.source, row.holder, bool(row.firm)) != (pool.source, pool.holder, pool.firm):
+                report("describe", f"{where}: pools row describes the pool differently")
+            if row.used > budget * (1 + BUDGET_REL) + 1e-12:
+                report("overspent", f"{where}: used {row.used!r} > budget {budget!r}")
+            total = float(spent.get((row.pool, year), 0.0))
+            if abs(total - row.used) > BUDGET_REL * max(budget, row.used) + 1e-9:
+                report("used", f"{where}: allocations sum to {total!r}, used says {row.used!r}")
+            if abs(row.unused - max(0.0, budget - row.used)) > BUDGET_REL * budget + 1e-9:
+                report("unused", f"{where}: unused {row.unused} != budget - used")
+            for column in ("shadow_price_targets", "shadow_price_priority"):
+                value = getattr(row, column)
+                if math.isinf(value) or (math.isfinite(value) and value < -1e-9):
+                    report("shadow_price", f"{where}: {column} {value} (more money cannot hurt)")
+            low, high = row.range_low, row.range_high
+            if not (math.isnan(low) or math.isnan(high)):
+                slack = REL * max(budget, 1.0)
+                if not low - slack <= budget <= high + slack:
+                    report("range", f"{where}: budget {budget} outside its range [{low}, {high}]")
+
+    def money_rules(self) -> None:
+        """Locked money, matching, masyarakat share cap, DAK supporting cap."""
+        report, s = self.report, self.s
+        for program in s.programs:
+            for year, by_pool in program.locked.items():
+                for pool_id, amount in by_pool.items():
+                    got = self.by_pool.get((program.id, pool_id, int(year)), 0.0)
+                    if got < amount - self._programme_tol(program):
+                        report("locked", f"{program.id}/{pool_id}/{year}: {got:.6f} below the "
+                               f"locked {amount}")
+        source_of = {b.id: b.source for b in s.pools}
+        by_source: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (program_id, pool_id, year), amount in self.by_pool.items():
+            by_source[(program_id, year)][source_of[pool_id]] += amount
+        for (program_id, year), money in by_source.items():
+            program = self.program[program_id]
+            tol = self._programme_tol(program)
+            total = sum(money.values())
+            for rule in s.rules.matching:
+                main = money.get(rule.source, 0.0)
+                partner = sum(money.get(p, 0.0) for p in rule.partners)
+                if partner < rule.share * main - tol:
+                    report("matching", f"{program_id}/{year}: partners {list(rule.partners)} "
+                           f"{partner:.6f} < {rule.share} x {rule.source} {main:.6f}")
+            community = money.get("MASYARAKAT", 0.0)
+            if community > s.rules.masyarakat_share * total + tol:
+                report("masyarakat_share", f"{program_id}/{year}: masyarakat {community:.6f} > "
+                       f"{s.rules.masyarakat_share} x capital {total:.6f}")
+        supporting: dict[tuple[str, int], float] = defaultdict(float)
+        for (program_id, pool_id, year), amount in self.by_pool.items():
+            if source_of[pool_id] == "DAK" and self.program[program_id].kind == "supporting":
+                supporting[(pool_id, year)] += amount
+        used = self.alloc.groupby(["pool", "year"])["amount"].sum()
+        for (pool_id, year), amount in supporting.items():
+            spending = float(used.get((pool_id, year), 0.0))
+            if amount > s.rules.dak_supporting_share * spending + self._pool_tol(pool_id, year):
+                report("dak_supporting", f"{pool_id}/{year}: supporting {amount:.6f} > "
+                       f"{s.rules.dak_supporting_share} x spending {spending:.6f}")
+
+    def per_region(self) -> None:
+        """Floors and ceilings per region on shared pools (programme money, capex + O&M)."""
+        report, s = self.report, self.s
+        limited = [b for b in s.pools if b.per_region is not None]
+        if not limited:
+            return
+        money = self.alloc[self.alloc["purpose"].isin(["capex", "om"])]
+        taken = money.groupby(["pool", "region", "year"])["amount"].sum()
+        pairs = eligible_pairs(s)
+        for pool in limited:
+            assert pool.per_region is not None
+            mine = pairs[pairs["pool"] == pool.id]
+            for region in s.regions:
+                for year in self.years:
+                    got = float(taken.get((pool.id, region.id, year), 0.0))
+                    tol = self._pool_tol(pool.id, year)
+                    high, low = pool.per_region.max, pool.per_region.min
+                    if high is not None and got > high + tol:
+                        report("per_region", f"{pool.id}/{region.id}/{year}: {got:.6f} > max {high}")
+                    if low is not None and got < low - tol and self._may_take(mine, region.id, year):
+                        report("per_region", f"{pool.id}/{region.id}/{year}: {got:.6f} < min {low}")
+
+    def _may_take(self, pairs: pd.DataFrame, region: str, year: int) -> bool:
+        """Whether any programme of ``region`` may take money from the pool in ``year``."""
+        for row in pairs.itertuples(index=False):
+            program = self.program[row.program]
+            if program.region != region:
+                continue
+            start, end = self.s.window(program)
+            if (row.capex and start <= year <= end) or (row.om and year > start):
+                return True
+        return False
+
+    def om_obligations(self) -> None:
+        """O&M fully funded: om[p,t] = om_rate * capital built before t, from the next year on."""
+        for program in self.s.programs:
+            om = self.om[program.id]
+            built = np.concatenate([[0.0], np.cumsum(self.capex[program.id])[:-1]])
+            need = program.om_rate * built
+            tol = self._programme_tol(program)
+            for t, year in enumerate(self.years):
+                if abs(om[t] - need[t]) > tol:
+                    self.report("om", f"{program.id}/{year}: O&M funded {om[t]:.6f}, needed "
+                                f"{need[t]:.6f} (om_rate {program.om_rate})")
+
+    def readiness(self) -> None:
+        """Delivered share of p by t <= share of each prerequisite by t-1."""
+        shares = {p.id: np.cumsum(self.units(p)) / p.quantity for p in self.s.programs}
+        slack = {p.id: self._unit_tol(p) / p.quantity for p in self.s.programs}
+        for program in self.s.programs:
+            for needed in program.requires:
+                before = np.concatenate([[0.0], shares[needed][:-1]])
+                over = shares[program.id] - before
+                for t in np.flatnonzero(over > slack[program.id] + slack[needed]):
+                    self.report("readiness", f"{program.id}/{self.years[t]}: {shares[program.id][t]:.6f}"
+                                f" delivered but {needed} only {before[t]:.6f} by {self.years[t] - 1}")
+
+    def program_rows(self) -> None:
+        """The programmes table: delivery, need, gap, shares, O&M, waiting list, reasons."""
+        report, s = self.report, self.s
+        rows = {row.program: row for row in self.programs.itertuples(index=False)}
+        if set(rows) != set(self.program):
+            report("programs_rows", f"programmes {sorted(set(rows) ^ set(self.program))} missing "
+                   f"or extra")
+        for program in s.programs:
+            row = rows.get(program.id)
+            if row is None:
+                continue
+            where = program.id
+            q = program.quantity
+            tol = self._programme_tol(program)
+            described = (row.name, row.code, row.region, row.subsector, row.kind, row.scale,
+                         float(row.priority), float(row.quantity))
+            expected = (program.name, program.code, program.region, program.subsector,
+                        program.kind, program.scale, float(program.priority), float(q))
+            if described != expected:
+                report("describe", f"{where}: {described} != scenario {expected}")
+            units = self.units(program)
+            delivered = float(row.units_delivered)
+            if abs(units.sum() - delivered) > self._unit_tol(program):
+                report("units", f"{where}: units_delivered {delivered} but capital money buys "
+                       f"{units.sum():.6f} units")
+            if delivered > q * (1 + 1e-9):
+                report("quantity", f"{where}: units_delivered {delivered} > quantity {q}")
+            if delivered < program.min_quantity - self._unit_tol(program):
+                report("min_quantity", f"{where}: units_delivered {delivered} < min_quantity "
+                       f"{program.min_quantity}")
+            if not program.divisible and abs(delivered - round(delivered)) > 1e-6:
+                report("whole_units", f"{where}: {delivered} units, but divisible is false")
+            funded = float(self.capex[program.id].sum())
+            if abs(row.funded - funded) > tol:
+                report("funded", f"{where}: funded {row.funded} != capital money {funded}")
+            last_cost = program.cost_in(s.window(program)[1])
+            need = row.funded + (q - delivered) * last_cost
+            if abs(row.need - need) > tol:
+                report("need", f"{where}: need {row.need} != funded + (quantity - units) x "
+                       f"last cost = {need}")
+            if abs(row.gap - (row.need - row.funded)) > tol:
+                report("gap", f"{where}: gap {row.gap} != need - funded")
+            if abs(row.funded_share - delivered / q) > 1e-9:
+                report("funded_share", f"{where}: funded_share {row.funded_share} != "
+                       f"units/quantity {delivered / q}")
+            if abs(row.om_funded - self.om[program.id].sum()) > tol:
+                report("om_funded", f"{where}: om_funded {row.om_funded} != O&M money "
+                       f"{self.om[program.id].sum()}")
+            if abs(row.om_after_horizon - program.om_rate * funded) > tol:
+                report("om_after_horizon", f"{where}: om_after_horizon {row.om_after_horizon} != "
+                       f"om_rate x capital {program.om_rate * funded}")
+            waiting = bool(row.funded_share < FULL)
+            if bool(row.waiting_list) != waiting:
+                report("waiting_list", f"{where}: waiting_list {row.waiting_list} but funded_share "
+                       f"{row.funded_share}")
+            if row.limiting_reason not in REASONS:
+                report("reason", f"{where}: limiting_reason {row.limiting_reason!r} not in {REASONS}")
+            elif (row.limiting_reason == "fully_funded") == waiting:
+                report("reason", f"{where}: limiting_reason {row.limiting_reason!r} with "
+                       f"waiting_list {row.waiting_list}")
+
+    def coverage_rows(self) -> None:
+        """covered = baseline + cumulative serves x units; share, target, shortfall arithmetic."""
+        report, s = self.report, self.s
+        expected_keys = set()
+        covered: dict[tuple[str, str], np.ndarray] = {}
+        slack: dict[tuple[str, str], float] = {}
+        for region in s.regions:
+            mine = [p for p in s.programs if p.region == region.id]
+            indicators = set(region.baseline) | set(region.targets)
+            indicators |= {k for p in mine for k in p.serves}
+            for k in indicators:
+                total = np.full(len(self.years), float(region.baseline.get(k, 0.0)))
+                slack[(region.id, k)] = 0.0
+                for program in mine:
+                    total += program.serves.get(k, 0.0) * np.cumsum(self.units(program))
+                    slack[(region.id, k)] += program.serves.get(k, 0.0) * self._unit_tol(program)
+                covered[(region.id, k)] = total
+                expected_keys |= {(region.id, k, y) for y in self.years}
+        found = set(zip(self.coverage["region"], self.coverage["indicator"],
+                        self.coverage["year"].astype(int), strict=True))
+        if found != expected_keys:
+            report("coverage_rows", f"rows {sorted(found ^ expected_keys)[:5]} missing or extra")
+        for row in self.coverage.itertuples(index=False):
+            key = (row.region, row.indicator)
+            if key not in covered or int(row.year) not in self.years:
+                continue
+            region = self.region[row.region]
+            year = int(row.year)
+            t = year - self.t0
+            where = f"{row.region}/{row.indicator}/{year}"
+            households = region.households_in(year)
+            tol = REL * households
+            if abs(row.households - households) > tol:
+                report("households", f"{where}: {row.households} != scenario {households}")
+            if abs(row.covered - covered[key][t]) > tol + slack[key]:
+                report("covered", f"{where}: covered {row.covered} != baseline + delivered "
+                       f"{covered[key][t]:.6f}")
+            if abs(row.share - row.covered / households) > REL:
+                report("share", f"{where}: share {row.share} != covered / households")
+            target = region.targets.get(row.indicator, {}).get(year)
+            if target is None:
+                if not (_nan(row.target_share) and _nan(row.target_households) and _nan(row.shortfall)):
+                    report("target", f"{where}: no target but target columns are filled")
+                continue
+            if abs(row.target_share - target) > 1e-12:
+                report("target", f"{where}: target_share {row.target_share} != {target}")
+            if abs(row.target_households - target * households) > tol:
+                report("target", f"{where}: target_households {row.target_households} != "
+                       f"{target * households}")
+            if abs(row.shortfall - max(0.0, row.target_households - row.covered)) > tol:
+                report("shortfall", f"{where}: shortfall {row.shortfall} != max(0, target - covered)")
+
+
+def _nan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
