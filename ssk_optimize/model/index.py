@@ -44,6 +44,7 @@ class ProblemIndex:
     fund: pd.DataFrame  # program_row, pool_row, t, col, locked
     om: pd.DataFrame  # program_row, pool_row, t, col
     base_om: pd.DataFrame  # region_row, pool_row, t, col
+    baseline_need: pd.DataFrame  # region_row, t, amount (existing assets' O&M, money unit)
     shortfall: pd.DataFrame  # region_row, indicator, t, col, target, baseline, households
     n_cols: int
 
@@ -70,10 +71,12 @@ def build_index(scenario: Scenario) -> ProblemIndex:
         index=False, name="program_row"), offset)
     fund, offset = _block(_fund_keys(pairs, share, scenario, programs, pools), offset)
     om, offset = _block(_om_keys(pairs, programs, years), offset)
-    base_om, offset = _block(_base_om_keys(scenario, regions, pools, years), offset)
+    baseline_need = _baseline_need(scenario, years)
+    base_om, offset = _block(_base_om_keys(scenario, baseline_need, regions, pools), offset)
     shortfall, offset = _block(_shortfall_keys(scenario, regions, households, years), offset)
     return ProblemIndex(scenario, years, money_scale, programs, cost, regions, households, pools,
-                        budget, pairs, share, whole, fund, om, base_om, shortfall, offset)
+                        budget, pairs, share, whole, fund, om, base_om, baseline_need, shortfall,
+                        offset)
 
 
 def _positions(values: pd.Series) -> dict[str, int]:
@@ -205,15 +208,19 @@ def _ranges(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return np.arange(total) - np.repeat(ends - lengths, lengths)
 
 
-def _base_om_keys(scenario: Scenario, regions: pd.DataFrame, pools: pd.DataFrame,
-                  years: npt.NDArray[np.int64]) -> pd.DataFrame:
-    sources = set(scenario.rules.baseline_om_sources)
+def _baseline_need(scenario: Scenario, years: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """Existing assets' O&M per region and year (positive amounts only), region then year order."""
     need = pd.DataFrame([(row, year - int(years[0]), amount)
                          for row, region in enumerate(scenario.regions)
-                         for year, amount in region.baseline_om.items() if amount > 0],
+                         for year, amount in sorted(region.baseline_om.items()) if amount > 0],
                         columns=["region_row", "t", "amount"])
     # typed even when no region declares baseline O&M (an empty frame would be object-typed)
-    need = need.astype({"region_row": np.int64, "t": np.int64, "amount": float})
+    return need.astype({"region_row": np.int64, "t": np.int64, "amount": float})
+
+
+def _base_om_keys(scenario: Scenario, need: pd.DataFrame, regions: pd.DataFrame,
+                  pools: pd.DataFrame) -> pd.DataFrame:
+    sources = set(scenario.rules.baseline_om_sources)
     payers = pools[pools["source"].isin(sources)].reset_index(names="pool_row")
     payers["region_row"] = payers["holder"].map(_positions(regions["region"]))
     payers = payers.dropna(subset=["region_row"]).astype({"region_row": np.int64})

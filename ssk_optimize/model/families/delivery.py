@@ -140,13 +140,9 @@ def add_om_obligations(lp: LpBuilder, ix: ProblemIndex) -> None:
 
 
 def _add_baseline_om(lp: LpBuilder, ix: ProblemIndex) -> None:
-    need = pd.DataFrame([(row, year - int(ix.years[0]), amount)
-                         for row, region in enumerate(ix.scenario.regions)
-                         for year, amount in sorted(region.baseline_om.items()) if amount > 0],
-                        columns=["region_row", "t", "amount"])
-    if need.empty:
+    if ix.baseline_need.empty:
         return
-    need["row"] = np.arange(len(need))
+    need = ix.baseline_need.assign(row=np.arange(len(ix.baseline_need)))
     money = need.merge(ix.base_om, on=["region_row", "t"])
     amount = need["amount"].to_numpy(dtype=float) / ix.money_scale
     lp.add_rows(
