@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ TEXT_COLUMNS = frozenset({"id", "name", "code", "region", "province", "holder", 
 def load_merged(path: Path) -> tuple[dict[str, Any], Locations, list[Path]]:
     """Read ``path`` and everything it extends; return merged data, locations and files read."""
     files: list[Path] = []
-    data, locations = _load(path.resolve(), (), files, shown=display_name(path))
+    data, locations = _load(safe_resolve(path), (), files, shown=display_name(path))
     return data, locations, files
 
 
@@ -65,7 +66,15 @@ def _load_parents(parents: Any, path: Path, stack: tuple[Path, ...], files: list
     merged: dict[str, Any] = {}
     merged_locations: Locations = {}
     for name in names:
-        parent = (path.parent / name).resolve()
+        try:
+            parent = (path.parent / name).resolve(strict=True)
+        except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python 3.11)
+            missing = isinstance(error, FileNotFoundError)
+            what = "not found" if missing else f"cannot be opened ({_os_reason(error)})"
+            raise ScenarioError([Issue("extends", f"extended file {what}: {name} (looked for "
+                                       f"{display_name(path.parent / name)})", file=shown,
+                                       line=line, fix="paths in `extends` are relative to this "
+                                       "file; a symbolic link must not point at itself")]) from None
         if parent in stack + (path,):
             chain = " -> ".join(display_name(p) for p in stack + (path, parent))
             raise ScenarioError([Issue("extends", f"extends cycle: {chain}", file=shown, line=line,
@@ -77,6 +86,15 @@ def _load_parents(parents: Any, path: Path, stack: tuple[Path, ...], files: list
         data, parent_locations = _load(parent, stack + (path,), files)
         merge_into(merged, data, merged_locations, parent_locations)
     return merged, merged_locations
+
+
+def safe_resolve(path: Path) -> Path:
+    """``path.resolve()``, or the plain absolute path when it cannot resolve (a symlink loop);
+    the caller's "not found" check then reports it instead of a crash."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def merge_into(base: dict[str, Any], over: dict[str, Any],
@@ -119,7 +137,7 @@ def _merge_by_id(base: list[dict[str, Any]], over: list[dict[str, Any]]) -> list
 def _resolve_rule_file(data: dict[str, Any], folder: Path) -> None:
     rules = data.get("rules")
     if isinstance(rules, dict) and isinstance(rules.get("file"), str):
-        rules["file"] = str((folder / rules["file"]).resolve())
+        rules["file"] = str(safe_resolve(folder / rules["file"]))
 
 
 # --------------------------------------------------------------------------- tables
@@ -138,67 +156,129 @@ def _expand_tables(data: dict[str, Any], locations: Locations, folder: Path, sho
             issues.append(Issue(section, "a table section takes one key, `table: FILE.csv|.parquet`",
                                 file=shown, line=line))
             continue
-        table_path = (folder / value["table"]).resolve()
+        table_path = safe_resolve(folder / value["table"])
         if not table_path.is_file():
             issues.append(Issue(f"{section}.table", f"table not found: {value['table']} (looked for "
                                 f"{display_name(table_path)})", file=shown, line=line,
                                 fix="paths are relative to the file that names them"))
             continue
+        table_name = display_name(table_path)
         try:
-            rows = read_table_rows(table_path)
-        except (OSError, ValueError, ImportError) as error:
-            issues.append(Issue(f"{section}.table", f"cannot read table {value['table']}: {error}",
-                                file=shown, line=line, fix="paths are relative to this file"))
+            rows = read_table_rows(table_path, section, table_name, locations, issues)
+        except (OSError, ValueError, ImportError, RecursionError) as error:
+            issues.append(Issue(f"{section}.table", f"cannot read table {value['table']}: "
+                                f"{_reason(error)}", file=shown, line=line,
+                                fix="paths are relative to this file"))
             continue
         data[section] = rows
-        table_name = display_name(table_path)
-        header = 1 if table_path.suffix.lower() == ".csv" else 0
-        for index, row in enumerate(rows):
-            key = row.get("id", index)
-            row_location = (table_name, index + 1 + header, 0)
-            locations[(section, key)] = row_location
-            for column in row:
-                locations[(section, key, column)] = row_location
 
 
-def read_table_rows(path: Path) -> list[dict[str, Any]]:
-    """Rows of a CSV or Parquet table as dicts; empty cells dropped; JSON text cells decoded."""
+def read_table_rows(path: Path, section: str = "", shown: str = "",
+                    locations: Locations | None = None,
+                    issues: list[Issue] | None = None) -> list[dict[str, Any]]:
+    """Rows of a CSV or Parquet table as dicts; empty cells dropped; JSON text cells decoded.
+
+    Each row and cell is located at its file, row (the CSV line; the 1-based row for Parquet) and
+    column, so a problem inside a table is reported there; a cell that cannot be decoded is an
+    issue at its row and column, and its row is still read (without that cell).
+    """
     import pandas as pd  # imported here: only scenarios with tables pay for pandas at load time
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        _check_utf8(path)
         frame = pd.read_csv(path, dtype=object, keep_default_na=False)
     elif suffix in (".parquet", ".pq"):
         frame = pd.read_parquet(path)
     else:
         raise ValueError(f"unsupported table format {suffix!r}; use .csv or .parquet")
-    return [_decode_row({str(key): value for key, value in row.items()})
-            for row in frame.to_dict(orient="records")]
+    locations = {} if locations is None else locations
+    issues = [] if issues is None else issues
+    header = 1 if suffix == ".csv" else 0
+    columns = [str(c) for c in frame.columns]
+    rows = []
+    for index, record in enumerate(frame.itertuples(index=False, name=None)):
+        line = index + 1 + header
+        raw_id = record[columns.index("id")] if "id" in columns else None
+        key: str | int = raw_id if isinstance(raw_id, str) and raw_id.strip() else index
+        if isinstance(key, str):
+            key = key.strip()
+        locations[(section, key)] = (shown, line, 0)
+        if key != index:
+            locations.setdefault((section, index), (shown, line, 0))
+        row: dict[str, Any] = {}
+        for position, (column, value) in enumerate(zip(columns, record, strict=True)):
+            where = (shown, line, position + 1)
+            locations[(section, key, column)] = where
+            try:
+                decoded = _decode_cell(value, column in TEXT_COLUMNS)
+            except ValueError as error:
+                issues.append(Issue(f"{section}.{key}.{column}", str(error), file=shown, line=line,
+                                    column=position + 1,
+                                    fix="mapping and list cells are JSON, e.g. {\"2025\": 50}"))
+                continue
+            if decoded is not _EMPTY:
+                row[column] = decoded
+        rows.append(row)
+    return rows
 
 
-def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
-    decoded: dict[str, Any] = {}
-    for key, value in row.items():
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
-            continue
-        if str(key) in TEXT_COLUMNS and isinstance(value, str):
-            decoded[str(key)] = value.strip()
-        else:
-            decoded[str(key)] = _decode_cell(value)
-    return decoded
+def _check_utf8(path: Path) -> None:
+    """Refuse a table that is not UTF-8 text, naming the line of the first bad byte."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"line {line} is not UTF-8 text (byte {data[error.start]:#04x}); "
+                         "save the table as UTF-8") from None
 
 
-def _decode_cell(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalar from Parquet
-        value = value.item()
+def _os_reason(error: BaseException) -> str:
+    if isinstance(error, RuntimeError) or getattr(error, "errno", None) == 40:  # ELOOP
+        return "symbolic link loop"
+    return getattr(error, "strerror", None) or str(error)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "the data is nested too deeply"
+    return str(error)
+
+
+_EMPTY = object()
+_DOTTED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+$")
+#: Deepest nesting accepted in a JSON cell (scenario values are at most a few levels deep).
+MAX_CELL_DEPTH = 20
+
+
+def _decode_cell(value: Any, text_column: bool) -> Any:
+    """One table cell as scenario data: numbers stay numbers, JSON text becomes data.
+
+    JSON object keys are always text, so year keys (``{"2025": 50}``) become the years they are.
+    """
+    if hasattr(value, "tolist"):  # a numpy scalar or array (Parquet list column)
+        value = value.tolist()
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return _EMPTY
     if not isinstance(value, str):
-        return value
+        return _year_keys(value)
     text = value.strip()
+    if text_column:
+        return text
     if text[:1] in "{[":
+        depth = _nesting(text)
+        if depth > MAX_CELL_DEPTH:
+            raise ValueError(f"cell is nested {depth} levels deep (at most {MAX_CELL_DEPTH})")
         try:
-            return json.loads(text)
+            return _year_keys(json.loads(text))
         except json.JSONDecodeError as error:
-            raise ValueError(f"cell {text[:40]!r} is not valid JSON: {error.msg}") from None
+            raise ValueError(f"cell {text[:40]!r} is not valid JSON: {error.msg} "
+                             f"(character {error.pos + 1})") from None
+    if _DOTTED_THOUSANDS.match(text):
+        raise ValueError(f"{text!r} is ambiguous: write {text.replace('.', '')} for "
+                         f"{int(text.replace('.', '')):,}, or {float(text):g} for the decimal "
+                         "(Indonesian thousands separators are not decimal points)")
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
@@ -208,6 +288,27 @@ def _decode_cell(value: Any) -> Any:
         except ValueError:
             pass
     return text
+
+
+def _nesting(text: str) -> int:
+    """Deepest bracket nesting of JSON text, counted without parsing (strings ignored roughly)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "{[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "}]":
+            depth -= 1
+    return deepest
+
+
+def _year_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {int(k) if isinstance(k, str) and k.isdigit() else k: _year_keys(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_year_keys(v) for v in value]
+    return value
 
 
 def _kind(value: Any) -> str:

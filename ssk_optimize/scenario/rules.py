@@ -56,10 +56,9 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
         raise ScenarioError(issues)
     if isinstance(rule_file, str):
         base, base_locations = read_yaml_file(Path(rule_file))
+        _check_rule_file(base, rule_file, locations)
     else:
         base, base_locations = _read_default_table()
-    if not isinstance(base, dict):
-        base = {}
     prefixed: Locations = {("rules",) + key: where for key, where in base_locations.items()}
     prefixed.update({key: where for key, where in locations.items() if key[:1] == ("rules",)})
     rows = base.setdefault("eligibility", {})
@@ -73,6 +72,27 @@ def resolve_rules(amendment: Any, locations: Locations) -> tuple[dict[str, Any],
                 rows[source] = row
     base.update(amendment)
     return base, prefixed
+
+
+def _check_rule_file(base: Any, rule_file: str, locations: Locations) -> None:
+    """A replacement rule table must be a mapping with a non-empty ``eligibility`` mapping.
+
+    An empty or malformed file would otherwise become an empty rule table under which nothing may
+    be funded: a scenario that validates and allocates nothing.
+    """
+    shown = display_name(Path(rule_file))
+    problem = ""
+    if base is None:
+        problem = "is empty"
+    elif not isinstance(base, dict):
+        what = "a list" if isinstance(base, list) else f"a single value ({base!r})"
+        problem = f"holds {what}, not a mapping with an `eligibility:` table"
+    elif not isinstance(base.get("eligibility"), dict) or not base["eligibility"]:
+        problem = "has no `eligibility:` mapping of source types to rule rows"
+    if problem:
+        raise ScenarioError([_issue(("rules", "file"), f"rule table {shown} {problem}", locations,
+                                    "start from data/rules/indonesia.yaml, which lists every "
+                                    "source type with its rule row")])
 
 
 def _issue(path: tuple[str, ...], message: str, locations: Locations, fix: str = "") -> Issue:

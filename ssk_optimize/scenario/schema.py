@@ -29,13 +29,26 @@ from ssk_optimize.scenario.vocabulary import (
     Subsector,
 )
 
+# Numbers are strict: YAML gives numbers as numbers, so text such as "4.200" (an Indonesian
+# thousands separator read as a decimal point), " 42 " or true is refused, never coerced.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Flag = Annotated[bool, Field(strict=True)]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=120)]
-Year = Annotated[int, Field(ge=1900, le=2200)]
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-PositiveMoney = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Count = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Growth = Annotated[float, Field(gt=-1, le=10, allow_inf_nan=False)]
+Year = Annotated[int, Field(ge=1900, le=2200, strict=True)]
+Money = Annotated[Number, Field(ge=0)]
+PositiveMoney = Annotated[Number, Field(gt=0)]
+Share = Annotated[Number, Field(ge=0, le=1)]
+Count = Annotated[Number, Field(ge=0)]
+Growth = Annotated[Number, Field(gt=-1, le=10)]
+#: Households of one kab/kota (Indonesia has about 70 million in all): a bound that catches typos
+#: such as 1e15 before they reach the solver.
+MAX_HOUSEHOLDS = 1e8
+#: Households one unit may serve, and the weight of one household of shortfall.
+MAX_SERVES = 1e7
+MAX_WEIGHT = 1e6
+MAX_QUANTITY = 1e9
+#: HiGHS aborts the process when asked for far more threads than it can start.
+MAX_THREADS = 64
 
 
 class Frozen(BaseModel):
@@ -60,7 +73,7 @@ class EligibilityRule(Frozen):
     scales: tuple[Scale, ...]
     subsectors: dict[Subsector, tuple[str, ...]]
     locations: tuple[str, ...] = ()
-    region_has_desa: bool = False
+    region_has_desa: Flag = False
     scales_with_bantuan_keuangan: tuple[Scale, ...] = ()
     evidence: str = ""
     description: str = ""
@@ -71,7 +84,7 @@ class MatchingRule(Frozen):
 
     source: SourceType
     partners: tuple[SourceType, ...] = Field(min_length=1)
-    share: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+    share: Annotated[Number, Field(ge=0, le=100)]
     evidence: str = ""
 
 
@@ -79,7 +92,7 @@ class RuleTable(Frozen):
     """The complete rule table in force for a run: defaults from ``data/`` plus amendments."""
 
     eligibility: dict[SourceType, EligibilityRule]
-    bantuan_keuangan: bool = False
+    bantuan_keuangan: Flag = False
     masyarakat_share: Share = 0.20
     dak_supporting_share: Share = 0.05
     matching: tuple[MatchingRule, ...] = ()
@@ -96,13 +109,13 @@ class Region(Frozen):
     id: Id
     name: str = ""
     province: Id
-    households: dict[Year, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+    households: dict[Year, Annotated[Number, Field(gt=0, le=MAX_HOUSEHOLDS)]] = Field(
         min_length=1
     )
     household_growth: Growth = 0.0
-    desa: Annotated[int, Field(ge=0)] = 0
-    kelurahan: Annotated[int, Field(ge=0)] = 0
-    baseline: dict[str, Count] = {}
+    desa: Annotated[int, Field(ge=0, strict=True)] = 0
+    kelurahan: Annotated[int, Field(ge=0, strict=True)] = 0
+    baseline: dict[str, Annotated[Count, Field(le=MAX_HOUSEHOLDS)]] = {}
     targets: dict[str, dict[Year, Share]] = {}
     baseline_om: dict[Year, Money] = {}
     reference: str = ""
@@ -127,8 +140,8 @@ class BudgetBase(Frozen):
 class Realisation(Frozen):
     """Uniform realisation draw for Monte Carlo sweeps (share of the budget actually spent)."""
 
-    low: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
-    high: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)]
+    low: Annotated[Number, Field(ge=0, le=2)]
+    high: Annotated[Number, Field(ge=0, le=2)]
 
     @model_validator(mode="after")
     def _ordered(self) -> Realisation:
@@ -160,7 +173,7 @@ class Pool(Frozen):
     base: BudgetBase | None = None
     growth: Growth = 0.0
     realisation: Realisation | None = None
-    firm: bool = True
+    firm: Flag = True
     per_region: PerRegion | None = None
     name: str = ""
     reference: str = ""
@@ -194,12 +207,12 @@ class Program(Frozen):
     scale: Scale
     unit: str = "unit"
     unit_cost: PositiveMoney | dict[Year, PositiveMoney]
-    quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    quantity: Annotated[Number, Field(gt=0, le=MAX_QUANTITY)]
     min_quantity: Count = 0.0
     years: tuple[Year, Year] | None = None
-    divisible: bool = True
-    priority: Annotated[float, Field(ge=1, le=5, allow_inf_nan=False)] = 3
-    serves: dict[str, Count] = {}
+    divisible: Flag = True
+    priority: Annotated[Number, Field(ge=1, le=5)] = 3
+    serves: dict[str, Annotated[Count, Field(le=MAX_SERVES)]] = {}
     om_rate: Share = 0.0
     requires: tuple[Id, ...] = ()
     locations: tuple[str, ...] = ()
@@ -242,8 +255,8 @@ class Objective(Frozen):
     """How allocations are ranked (domain.md section 4, objective)."""
 
     mode: Literal["lexicographic", "weighted"] = "lexicographic"
-    weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = {}
-    hard_targets: bool = False
+    weights: dict[str, Annotated[Number, Field(ge=0, le=MAX_WEIGHT)]] = {}
+    hard_targets: Flag = False
     source_preference: tuple[SourceType, ...] = DEFAULT_SOURCE_PREFERENCE  # type: ignore[assignment]
     stage_weights: tuple[PositiveMoney, PositiveMoney, PositiveMoney] = (1000.0, 10.0, 1.0)
 
@@ -261,9 +274,9 @@ class SolverSettings(Frozen):
 
     name: str = "highs"
     method: Literal["auto", "simplex", "ipm"] = "auto"
-    time_limit: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = 300.0
-    mip_gap: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 1e-4
-    threads: Annotated[int, Field(ge=1)] | None = None
+    time_limit: Annotated[Number, Field(gt=0)] | None = 300.0
+    mip_gap: Annotated[Number, Field(ge=0, le=1)] = 1e-4
+    threads: Annotated[int, Field(ge=1, le=MAX_THREADS, strict=True)] | None = None
 
     @field_validator("name")
     @classmethod

@@ -7,6 +7,7 @@ problems of the others, and cross-reference checks still run on the items that a
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ssk_optimize.errors import Issue, ScenarioError
 from ssk_optimize.scenario.checks import check_references, check_warnings
 from ssk_optimize.scenario.loading import location_of
+from ssk_optimize.scenario.magnitudes import check_magnitudes
 from ssk_optimize.scenario.rules import resolve_rules
 from ssk_optimize.scenario.schema import (
     EligibilityRule,
@@ -59,7 +61,11 @@ def build_scenario(data: dict[str, Any], locations: Locations) -> tuple[Scenario
     errors = [i for i in issues if i.severity == "error"]
     if errors or scenario is None:
         raise ScenarioError(issues)
-    warnings = check_warnings(scenario, locations)
+    magnitudes = check_magnitudes(scenario, locations)
+    errors = [i for i in magnitudes if i.severity == "error"]
+    if errors:  # the checks below compute with these figures
+        raise ScenarioError(errors)
+    warnings = magnitudes + check_warnings(scenario, locations)
     errors = [i for i in warnings if i.severity == "error"]
     if errors:
         raise ScenarioError(errors)
@@ -117,13 +123,17 @@ def _model_or_none(model: type[BaseModel], raw: dict[str, Any], prefix: PathKey,
 
 def _convert(error: ValidationError, prefix: PathKey, raw: dict[str, Any],
              locations: Locations) -> list[Issue]:
-    """Pydantic errors -> issues with our key paths, lines and a fix; one issue per path."""
+    """Pydantic errors -> issues with our key paths, lines and a fix; one issue per path.
+
+    Never returns an empty list for a failed model: an entry that fails validation is always
+    reported, so no region, pool or programme can vanish from a scenario silently.
+    """
     seen: dict[PathKey, Issue] = {}
     details = error.errors()
     # a mapping key that is itself invalid (an unknown source type) explains every error below it
-    bad_keys = {_clean_loc(d["loc"])[0] for d in details if "[key]" in d["loc"]}
+    bad_keys = {_clean_loc(d["loc"], raw)[0] for d in details if "[key]" in d["loc"]}
     for detail in details:
-        loc, union_branch = _clean_loc(detail["loc"])
+        loc, union_branch = _clean_loc(detail["loc"], raw)
         value = _value_at(raw, loc[:1])
         if union_branch and (("dict" in union_branch) != isinstance(value, dict)):
             continue  # an error from the union branch that does not match the value's shape
@@ -133,18 +143,39 @@ def _convert(error: ValidationError, prefix: PathKey, raw: dict[str, Any],
         if path not in seen:
             message, fix = _message(detail, loc)
             seen[path] = _issue(path, message, locations, fix)
+    if not seen:  # every error was filtered as a union branch: report the first one as it is
+        loc, _ = _clean_loc(details[0]["loc"], raw)
+        message, fix = _message(details[0], loc)
+        seen[prefix + loc] = _issue(prefix + loc, message, locations, fix)
     return list(seen.values())
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[PathKey, str]:
+#: Pydantic names the branch of a union it tried in the error location (``float``,
+#: ``dict[int,constrained-float]``, ``function-after[...]``); these are not keys of the scenario.
+_BRANCH_NAMES = frozenset({"float", "int", "str", "bool", "none", "dict", "list", "tuple"})
+
+
+def _clean_loc(loc: tuple[Any, ...], raw: Any) -> tuple[PathKey, str]:
+    """The key path of an error location, without union branch tags; and the first tag.
+
+    The location is walked alongside the raw data, so a user's key that looks like a tag
+    (``2025-2026``, ``akses-layak``) stays a key and is reported at its own place.
+    """
     cleaned: list[str | int] = []
     branch = ""
+    node = raw
     for part in loc:
         if part == "[key]":
             continue
-        if isinstance(part, str) and ("[" in part or "-" in part or part in ("float", "int")):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and ("[" in part or "-" in part or part in _BRANCH_NAMES):
             branch = branch or part
             continue
+        else:
+            node = None
         cleaned.append(int(part) if isinstance(part, str) and part.isdigit() else part)
     return tuple(cleaned), branch
 
@@ -177,18 +208,58 @@ def _message(detail: Any, loc: PathKey) -> tuple[str, str]:
     if kind in ("greater_than_equal", "greater_than"):
         bound = ctx.get("ge", ctx.get("gt"))
         sign = ">=" if kind == "greater_than_equal" else ">"
-        return f"must be {sign} {bound}, got {value!r}", "money, counts and shares cannot be negative"
+        return f"must be {sign} {_figure(bound)}, got {_figure(value)}", \
+            "money, counts and shares cannot be negative"
     if kind in ("less_than_equal", "less_than"):
         bound = ctx.get("le", ctx.get("lt"))
         fix = "shares are written 0..1, e.g. 0.9 for 90%" if bound == 1 else ""
-        return f"must be at most {bound}, got {value!r}", fix
+        return f"must be at most {_figure(bound)}, got {_figure(value)}", fix
     if kind == "string_pattern_mismatch":
         return f"{value!r} is not a valid id", "ids use letters, digits, _ . and - only"
     if kind == "value_error":
         return str(detail["msg"]).removeprefix("Value error, "), ""
+    if kind in ("float_type", "int_type", "bool_type") and ("[key]" not in detail["loc"]):
+        return _strict_message(kind, value)
+    if kind == "int_type" and isinstance(value, str):
+        return f"key {value!r} is not a year", "years are written as numbers, one per key: 2025: 50"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"wrong type: {detail['msg'].lower()}, got {value!r}", ""
     return str(detail["msg"]), ""
+
+
+def _figure(value: Any) -> str:
+    """A bound or value as a planner reads it: ``100,000,000``, ``0.5``, ``1e+308``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return repr(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[.,]\d{3})+$")
+
+
+def _strict_message(kind: str, value: Any) -> tuple[str, str]:
+    """Why a value is not the number (or true/false) the key needs, and what to write instead."""
+    wanted = {"float_type": "a number", "int_type": "a whole number",
+              "bool_type": "true or false"}[kind]
+    if isinstance(value, bool):
+        return f"must be {wanted}, got {str(value).lower()}", "true/false is not a number"
+    if not isinstance(value, str):
+        return f"must be {wanted}, got {value!r}", ""
+    text = value.strip()
+    if kind == "bool_type":
+        return f"must be true or false, got text {value!r}", "write true or false without quotes"
+    if _THOUSANDS.match(text):
+        digits = re.sub(r"[.,]", "", text)
+        return f"must be {wanted}, got text {value!r}", \
+            f"write {digits}; Indonesian thousands separators are not decimal points"
+    try:
+        number = float(text)
+    except ValueError:
+        return f"must be {wanted}, got text {value!r}", "write digits, e.g. 100 (no quotes)"
+    plain = f"{number:g}" if not text.lstrip("+").isdigit() else text.lstrip("+")
+    return f"must be {wanted}, got text {value!r}", f"write {plain} without quotes or spaces"
 
 
 def _issue(path: PathKey, message: str, locations: Locations, fix: str = "") -> Issue:

@@ -23,6 +23,8 @@ from ssk_optimize.errors import Issue, ScenarioError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_VALUES = 500_000
+#: Deepest nesting of mappings and lists accepted (the format needs about six levels).
+MAX_DEPTH = 50
 
 PathKey = tuple[str | int, ...]
 Location = tuple[str, int, int]  # display file, 1-based line, 1-based column
@@ -49,8 +51,23 @@ def read_yaml_file(path: Path, shown: str | None = None) -> tuple[Any, Locations
         raise ScenarioError([Issue("", f"file is {size / 2**20:.1f} MiB, above the "
                                    f"{MAX_FILE_BYTES // 2**20} MiB limit for YAML", file=shown,
                                    fix="keep large lists in CSV or Parquet with `table:`")])
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return parse_yaml_text(text, shown)
+    return parse_yaml_text(decode_utf8(path.read_bytes(), shown), shown)
+
+
+def decode_utf8(data: bytes, shown: str) -> str:
+    """UTF-8 text, or an issue at the line of the first byte that is not UTF-8.
+
+    Never replaced silently: a name with a broken byte would reach the results as written wrong.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ScenarioError([Issue("", f"byte {data[error.start]:#04x} is not UTF-8 text",
+                                   file=shown, line=line, column=column,
+                                   fix="save the file as UTF-8; most editors offer it under "
+                                       "Save as > Encoding")]) from None
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -162,14 +179,38 @@ class _Walk:
 
     def __init__(self, shown: str, locations: Locations, issues: list[Issue]) -> None:
         self.shown, self.locations, self.issues = shown, locations, issues
+        self.open: set[int] = set()  # collections being walked: their ids detect a recursive alias
 
     def value(self, node: Node, path: PathKey) -> Any:
+        if isinstance(node, MappingNode | SequenceNode):
+            return self.collection(node, path)
+        if isinstance(node, ScalarNode) and node.tag in _PLAIN_TAGS:
+            return _scalar(node)
+        self.issue(path, node, f"YAML tag {node.tag} is not allowed",
+                   "write plain values; tags never construct objects here")
+        return None
+
+    def collection(self, node: MappingNode | SequenceNode, path: PathKey) -> Any:
+        """A mapping or list; a recursive alias or absurd nesting is an issue, not a crash."""
+        if id(node) in self.open:
+            self.issue(path, node, "recursive alias: this value contains itself",
+                       "an alias (*name) may not point at a value that encloses it")
+            return None
+        if len(self.open) >= MAX_DEPTH:
+            self.issue(path, node, f"nested more than {MAX_DEPTH} levels deep",
+                       "scenario values are a few levels deep; check the brackets")
+            return None
+        self.open.add(id(node))
+        try:
+            return self.known_collection(node, path)
+        finally:
+            self.open.discard(id(node))
+
+    def known_collection(self, node: MappingNode | SequenceNode, path: PathKey) -> Any:
         if isinstance(node, MappingNode) and node.tag == _CORE + "map":
             return self.mapping(node, path)
         if isinstance(node, SequenceNode) and node.tag == _CORE + "seq":
             return self.sequence(node, path)
-        if isinstance(node, ScalarNode) and node.tag in _PLAIN_TAGS:
-            return _scalar(node)
         self.issue(path, node, f"YAML tag {node.tag} is not allowed",
                    "write plain values; tags never construct objects here")
         return None
