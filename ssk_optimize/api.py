@@ -16,6 +16,7 @@ from ssk_optimize.errors import UsageError
 from ssk_optimize.model.formulation import BuiltModel, build_model
 from ssk_optimize.model.objective import normalisers
 from ssk_optimize.results.manifest import build_manifest
+from ssk_optimize.results.output import check_output_folder, default_folder
 from ssk_optimize.results.tables import RunTables, build_tables, empty_tables
 from ssk_optimize.results.writer import write_run
 from ssk_optimize.scenario import LoadedScenario, load_scenario
@@ -70,17 +71,29 @@ class RunResult:
 
 def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | Path | None = None,
                solver: str | None = None, time_limit: float | None = None,
-               progress: Callable[[str], None] | None = None) -> RunResult:
+               progress: Callable[[str], None] | None = None, *,
+               default_output: bool = False) -> RunResult:
     """Load, build, solve and (with ``output``) write a run folder atomically.
+
+    ``default_output`` without ``output``: write to ``results/<scenario id>`` (with ``-<hash>``
+    of the overrides when there are any). The folder must be absent, empty or a previous run
+    (UsageError otherwise, nothing changed): ``output`` is checked before the scenario is read,
+    the default folder right after, both before anything is built or solved.
 
     Returns whatever the solver reached; callers test ``result.solution.is_optimal`` (the CLI
     exits 3 when it is not). Raises ScenarioError (invalid input) or SolverUnavailable.
     """
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
+    target = None if output is None else check_output_folder(output, inputs=(path,))
     clock = time.perf_counter()
     say("Reading scenario")
     loaded = load_scenario(path, overrides)
+    if target is None and default_output:
+        target = check_output_folder(default_folder(loaded.scenario.scenario, loaded.overrides),
+                                     inputs=loaded.files)
+    elif target is not None:  # the files it extends must not be inside the folder either
+        check_output_folder(target.folder, inputs=loaded.files)
     timings["load"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say("Building the LP")
@@ -96,9 +109,9 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     timings["tables"] = time.perf_counter() - clock
     manifest = build_manifest(loaded, model, solution, timings)
     folder = None
-    if output is not None:
+    if target is not None:
         clock = time.perf_counter()
-        folder = write_run(Path(output), tables, manifest, loaded.resolved_yaml)
+        folder = write_run(target.folder, tables, manifest, loaded.resolved_yaml, new=target.new)
         timings["write"] = time.perf_counter() - clock
     return RunResult(loaded, model, solution, tables, manifest, folder)
 

@@ -1,16 +1,29 @@
 """One exception hierarchy; each class carries the exit code the CLI returns for it.
 
-Exit codes (documented in the README):
-    0  success
-    1  invalid scenario (ScenarioError)
-    2  usage error (click's own code)
-    3  infeasible, or not proved optimal (NotOptimal)
-    4  solver not available (SolverUnavailable)
+Exit codes (documented in the README and docs/scenario-format.md; tests/cli checks they agree):
+    0    success
+    1    invalid scenario (ScenarioError)
+    2    usage error (click's own code, and UsageError: e.g. an output folder that is not a run)
+    3    infeasible, or not proved optimal (NotOptimal)
+    4    solver not available (SolverUnavailable)
+    70   internal error, a bug: please report it (EXIT_INTERNAL)
+    130  interrupted by Ctrl-C (Interrupted; 128 + SIGINT)
+    141  standard output closed early, e.g. piped into ``head`` (EXIT_BROKEN_PIPE; 128 + SIGPIPE)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+"""click's code for a bad command line; UsageError uses the same."""
+EXIT_INTERNAL = 70
+"""An unexpected exception (EX_SOFTWARE): a bug, reported with a hint to rerun with --debug."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, as a shell reports a command killed by it."""
+EXIT_BROKEN_PIPE = 141
+"""Standard output was closed by its reader: 128 + SIGPIPE, as a shell reports ``yes | head``."""
 
 
 class SskError(Exception):
@@ -82,7 +95,7 @@ class ScenarioError(SskError):
 class UsageError(SskError):
     """The command was asked for something it cannot do as given (e.g. overwrite without --force)."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class NotOptimal(SskError):
@@ -95,3 +108,9 @@ class SolverUnavailable(SskError):
     """The requested solver is not installed or cannot be started."""
 
     exit_code = 4
+
+
+class Interrupted(SskError):
+    """Ctrl-C stopped the command; the message says what was (not) written."""
+
+    exit_code = EXIT_INTERRUPTED

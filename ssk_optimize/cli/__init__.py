@@ -18,8 +18,9 @@ from ssk_optimize.cli.validate import init_command, validate_command
 def cli(context: click.Context, debug: bool) -> None:
     """Funding scenario optimisation for sanitation strategies (SSK).
 
-    Exit codes: 0 ok, 1 invalid scenario, 2 usage error, 3 infeasible or not proved optimal,
-    4 solver not available.
+    Exit codes: 0 ok, 1 invalid scenario, 2 usage error (including an output folder that is
+    not a previous run), 3 infeasible or not proved optimal, 4 solver not available, 70 internal
+    error (please report), 130 interrupted (Ctrl-C), 141 standard output closed early.
 
     Example: ssk-opt validate scenarios/lamandau.yaml
     """

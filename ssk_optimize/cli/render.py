@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -10,9 +12,26 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from ssk_optimize.errors import Issue, ScenarioError, SskError
+from ssk_optimize.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    Issue,
+    ScenarioError,
+    SskError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+class _Console(Console):
+    """rich's console, except that a reader who left (``| head``) is not exit 1 ("invalid scenario")."""
+
+    def on_broken_pipe(self) -> None:
+        """stdout: raise, so the command exits 141 (handle_errors); stderr: go quiet."""
+        self.quiet = True
+        if not self.stderr:
+            raise BrokenPipeError(errno.EPIPE, "the reader of standard output has gone")
+
 
 def _console(stderr: bool = False) -> Console:
     """Wide tables when output goes to a file or pipe (no terminal to measure).
@@ -20,9 +39,9 @@ def _console(stderr: bool = False) -> Console:
     ``emoji=False``: a message quoting a user's value (``unknown key ':fire:'``) prints it as
     written, never as an emoji.
     """
-    console = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+    console = _Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
     if not console.is_terminal:
-        console = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False, width=160)
+        console = _Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False, width=160)
     return console
 
 
@@ -31,7 +50,10 @@ err = _console(stderr=True)
 
 
 def handle_errors(command: F) -> F:
-    """Turn engine errors into ``Error: ...`` on stderr and their exit code; no traceback."""
+    """Turn engine errors into ``Error: ...`` on stderr and their exit code; no traceback.
+
+    Ctrl-C exits 130 with one line; a closed standard output (``| head``) exits 141 quietly.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,14 +65,39 @@ def handle_errors(command: F) -> F:
                 raise
             print_error(error)
             sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            err.print("Error: interrupted (Ctrl-C)", markup=False)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            quiet_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
             if debug:
                 raise
             err.print(f"Error: unexpected {type(error).__name__}: {error} "
                       "(run with --debug for the traceback and please report it)", markup=False)
-            sys.exit(70)
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def quiet_stdout() -> None:
+    """After the reader of standard output has gone: send what is left to /dev/null.
+
+    Python would otherwise fail again flushing stdout at exit ("Exception ignored ... Broken
+    pipe", exit 120). Only a real file descriptor is redirected (not a test runner's buffer).
+    """
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 def print_error(error: SskError) -> None:

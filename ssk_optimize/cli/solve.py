@@ -9,15 +9,19 @@ import click
 
 from ssk_optimize import api
 from ssk_optimize.cli.options import overrides_option, scenario_argument
-from ssk_optimize.cli.render import err, handle_errors, out, print_warnings
+from ssk_optimize.cli.render import err, handle_errors, out, print_warnings, quiet_stdout
 from ssk_optimize.cli.summary import render_run
-from ssk_optimize.errors import NotOptimal
+from ssk_optimize.errors import Interrupted, NotOptimal
+from ssk_optimize.results.output import overrides_hash
 
 
 @click.command("solve")
 @scenario_argument
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Run folder to write (replaced atomically). Default: results/<scenario>.")
+              help="Run folder to write (replaced atomically). Only an absent or empty folder, or "
+                   "a previous run folder, is replaced; anything else is refused (exit 2). "
+                   "Default: results/<scenario id>, or results/<scenario id>-<hash of the --set "
+                   "texts> with overrides.")
 @overrides_option
 @click.option("--solver", metavar="NAME",
               help="highs (default), cbc, or pulp:NAME for any solver PuLP knows.")
@@ -32,23 +36,43 @@ def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...
 
     Writes allocations, programs, pools and coverage as Parquet, with manifest.json and the
     resolved scenario. Exit 0 when optimal, 3 when infeasible or not proved optimal (results
-    still written, marked in the manifest), 4 when the solver is not available.
+    still written, marked in the manifest), 4 when the solver is not available, 130 on Ctrl-C
+    (nothing written, an earlier run left as it was).
 
     Example: ssk-opt solve scenarios/lamandau.yaml -o results/lamandau
     """
-    target = output or Path("results") / scenario.stem
     quiet = as_json or not err.is_terminal
-    with err.status("Starting", spinner="dots") if not quiet else _Null() as status:
-        def progress(message: str) -> None:
-            if status is not None:
-                status.update(message)
-        result = api.solve_file(scenario, overrides, target, solver, time_limit, progress)
-    print_warnings(result.loaded.warnings)
-    if as_json:
-        click.echo(json.dumps(result.manifest, indent=2, default=str))
-    else:
-        render_run(result, top)
-        out.print(f"Results written to {result.folder}", markup=False)
+    try:
+        with err.status("Starting", spinner="dots") if not quiet else _Null() as status:
+            def progress(message: str) -> None:
+                if status is not None:
+                    status.update(message)
+            result = api.solve_file(scenario, overrides, output, solver, time_limit, progress,
+                                    default_output=True)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted (Ctrl-C) before the run finished; no results were written "
+                          "and an earlier run in the output folder is left as it was") from None
+    written = f"Results written to {result.folder}"
+    if output is None and overrides:
+        written += (f" (named after the scenario id and {overrides_hash(overrides)}, a hash of "
+                    f"the --set overrides, so a variant never replaces its base run; -o chooses "
+                    f"the folder)")
+    try:
+        print_warnings(result.loaded.warnings)
+        if as_json:
+            click.echo(json.dumps(result.manifest, indent=2, default=str))
+            if output is None and overrides:
+                err.print(written, markup=False)
+        else:
+            render_run(result, top)
+            out.print(written, markup=False)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted (Ctrl-C); the results are complete in {result.folder}") \
+            from None
+    except BrokenPipeError:  # the reader left (`| head`); a non-optimal run still says so
+        if result.solution.is_optimal:
+            raise
+        quiet_stdout()
     if not result.solution.is_optimal:
         raise NotOptimal(f"the solve ended '{result.solution.status.value}'"
                          + (f" in stage {result.solution.failed_stage}"

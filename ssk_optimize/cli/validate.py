@@ -41,6 +41,8 @@ def validate_command(scenario: Path, overrides: tuple[str, ...], as_json: bool) 
 def init_command(folder: Path, force: bool) -> None:
     """Write a starter scenario a planner can edit.
 
+    Refuses (exit 2, a usage error) when FOLDER already holds a scenario.yaml, unless --force.
+
     Example: ssk-opt init my-kabupaten && ssk-opt validate my-kabupaten/scenario.yaml
     """
     path = api.init_folder(folder, force)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ssk_optimize import __version__
 from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.results.output import RUN_FILES
 from ssk_optimize.scenario import LoadedScenario
 from ssk_optimize.solve.solution import Solution
 
@@ -50,6 +51,7 @@ def build_manifest(loaded: LoadedScenario, model: BuiltModel, solution: Solution
         "solver_timings": {k: round(float(v), 6) for k, v in sorted(solution.timings.items())},
         "warnings": [w.render() for w in loaded.warnings] + list(solution.notes),
         "files": [str(path.name) for path in loaded.files],
+        "run_files": list(RUN_FILES),  # what the run folder holds; see results/output.py
     }
 
 

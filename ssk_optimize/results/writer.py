@@ -5,6 +5,11 @@ sorted by key, and the manifest's main fields sit in each file's key-value metad
 written into a temporary sibling folder which then replaces the target, so a reader finds the
 previous complete run or the new complete run, never a half-written one.
 
+Only a folder that is absent, empty or a previous run may be replaced (``results/output.py``); the
+writer checks this again just before the swap, and when the folder was new when the run began but
+another run has written it since, it refuses (UsageError) and leaves that run in place. Ctrl-C is
+held back during the swap itself and honoured right after it.
+
 Replacing an existing run is one atomic exchange of the two folders on Linux (``renameat2`` with
 ``RENAME_EXCHANGE``), so even a kill at that moment leaves the previous or the new run in place.
 Elsewhere the old run is first renamed aside (a kill in between leaves the target absent, with
@@ -15,13 +20,17 @@ write to the same folder removes those whose process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ssk_optimize.errors import Interrupted, UsageError
+from ssk_optimize.results.output import replaceable_state, suggest_folder
 from ssk_optimize.results.tables import RunTables
 
 ARROW_TYPES = {"text": pa.string(), "number": pa.float64(), "year": pa.int32(), "flag": pa.bool_()}
@@ -60,9 +71,15 @@ METADATA_KEYS = ("scenario", "engine_version", "scenario_sha256", "money_unit", 
 
 
 def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
-              resolved_yaml: str) -> Path:
-    """Write the whole run into ``folder`` atomically; return the folder."""
+              resolved_yaml: str, *, new: bool = False) -> Path:
+    """Write the whole run into ``folder`` atomically; return the folder.
+
+    ``folder`` must be absent, empty or a previous run, else UsageError before anything is
+    written. ``new``: it was absent or empty when this run began (``check_output_folder``), so a
+    run found there at swap time was written by another run meanwhile; it is kept (UsageError).
+    """
     folder = Path(folder)
+    replaceable_state(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(folder)
     staging = folder.parent / f".{folder.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -74,10 +91,14 @@ def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
         _write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True,
                                                           default=_json_default) + "\n")
         _write_text(staging / "scenario.resolved.yaml", resolved_yaml)
-        _replace(staging, folder)
+        with _interrupts_held() as interrupted:
+            _replace(staging, folder, new)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if interrupted:
+        raise Interrupted(f"interrupted (Ctrl-C) while the results were being written; the new "
+                          f"run is complete in {folder}")
     return folder
 
 
@@ -113,22 +134,59 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _replace(staging: Path, folder: Path) -> None:
-    """Swap the finished staging folder in; the old run is removed only after the swap."""
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{folder} exists and is not a folder")
-    if folder.exists() and _exchange(staging, folder):
+def _replace(staging: Path, folder: Path, new: bool = False) -> None:
+    """Swap the finished staging folder in; the old run is removed only after the swap.
+
+    The target is checked again here (still absent, empty or a run of ours). A target that was
+    absent but is taken by the time of the final rename (two runs racing to create it) makes the
+    rename fail; that becomes a UsageError and the other run's folder stays as it is.
+    """
+    state = replaceable_state(folder)
+    if new and state == "run":
+        raise UsageError(_taken(folder))
+    if state == "run" and _exchange(staging, folder):
         shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous run
         _fsync_folder(folder.parent)
         return
     old = None
-    if folder.exists():
+    if state == "run":
         old = folder.parent / f".{folder.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         folder.rename(old)
-    staging.rename(folder)
+    try:
+        staging.rename(folder)
+    except OSError as error:
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            raise
+        kept = f"; the previous run is kept in {old}" if old is not None else ""
+        raise UsageError(_taken(folder) + kept) from None
     _fsync_folder(folder.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _taken(folder: Path) -> str:
+    return (f"output folder '{folder}' was written by another run while this one was solving; "
+            f"that run is left as it is and these results were not written. Run again with a "
+            f"new folder, e.g. -o {suggest_folder(folder)}")
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C (SIGINT) back while the folders are swapped; the caller honours it after.
+
+    Only on the main thread and when Python's own handler is installed (never overriding a
+    handler someone else set).
+    """
+    received: list[int] = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield received
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 _AT_FDCWD = -100
@@ -170,7 +228,10 @@ def _fsync_folder(path: Path) -> None:
 
 
 def _remove_stale(folder: Path) -> None:
-    """Remove ``.NAME.partial-<pid>-*`` / ``.NAME.old-<pid>-*`` siblings of dead writers."""
+    """Remove ``.NAME.partial-<pid>-*`` / ``.NAME.old-<pid>-*`` siblings of dead writers.
+
+    (``check_output_folder`` probes the parent with an empty ``.NAME.partial-<pid>-*`` folder of
+    the same form.)"""
     for prefix in (f".{folder.name}.partial-", f".{folder.name}.old-"):
         for path in folder.parent.glob(f"{_glob_escape(prefix)}*"):
             pid = path.name[len(prefix):].partition("-")[0]

@@ -9,7 +9,9 @@ feasible point as a start (HiGHS drops a start that the change made infeasible).
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
@@ -92,6 +94,38 @@ def _new_highs(verbose: bool) -> highspy.Highs:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def _run(highs: highspy.Highs) -> None:
+    """``highs.run()`` that Ctrl-C stops promptly: KeyboardInterrupt once HiGHS has returned.
+
+    Python only runs its SIGINT handler between bytecodes, so during ``run()`` Ctrl-C would wait
+    for the stage to end. Here SIGINT just sets a flag, and HiGHS's interrupt callbacks (simplex,
+    IPM, MIP; called on this thread) ask it to stop at its next check. Only on the main thread
+    with Python's own handler in place; elsewhere a plain ``run()``.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        highs.run()
+        return
+    interrupted: list[int] = []
+
+    def check(event: highspy.HighsCallbackEvent) -> None:
+        if interrupted:
+            event.interrupt()
+
+    callbacks = (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt)
+    for callback in callbacks:
+        callback.subscribe(check)
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    try:
+        highs.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for callback in callbacks:
+            callback.unsubscribe(check)
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 class HighsSession:
@@ -227,7 +261,7 @@ class HighsSession:
             # earlier solve started; resetting it lets this session use its own thread count.
             highspy.Highs.resetGlobalScheduler(True)
         began = time.perf_counter()
-        self._highs.run()
+        _run(self._highs)
         runtime = time.perf_counter() - began
         native = self._highs.getModelStatus()
         info = self._highs.getInfo()
