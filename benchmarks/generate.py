@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 YEARS = list(range(2025, 2030))
 PROVINCES = 34
@@ -216,7 +217,10 @@ def write(folder: Path, regions: int, seed: int = 1, fmt: str = "parquet") -> Pa
               "solver": {"time_limit": 3600}}
     path = folder / "scenario.yaml"
     if fmt == "yaml":
-        text = json.dumps({**header, **sections}, indent=1)  # JSON is YAML
+        # YAML, not JSON: JSON would write the year keys as text, which the scenario refuses
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        text = yaml.dump({**header, **sections}, Dumper=dumper, sort_keys=False, width=120,
+                         default_flow_style=None, allow_unicode=True)
         path.write_text(text, encoding="utf-8")
         return path
     lines = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in header.items()]
