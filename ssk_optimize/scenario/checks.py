@@ -130,8 +130,8 @@ def _check_indicators(report: Any, data: dict[str, Any]) -> None:
     known |= _raw_names(data, "programs", "serves")
     objective = data.get("objective")
     weights = objective.get("weights") if isinstance(objective, dict) else None
-    for indicator in weights or {}:
-        if isinstance(weights, dict) and indicator not in known:
+    for indicator in weights if isinstance(weights, dict) else {}:
+        if indicator not in known:
             _known(report, ("objective", "weights", indicator), indicator, known, "indicator")
 
 

@@ -47,6 +47,8 @@ MAX_HOUSEHOLDS = 1e8
 MAX_SERVES = 1e7
 MAX_WEIGHT = 1e6
 MAX_QUANTITY = 1e9
+#: The smallest quantity (a thousandth of a unit: 1 m of a km of drainage).
+MIN_QUANTITY = 1e-3
 #: HiGHS aborts the process when asked for far more threads than it can start.
 MAX_THREADS = 64
 
@@ -207,7 +209,7 @@ class Program(Frozen):
     scale: Scale
     unit: str = "unit"
     unit_cost: PositiveMoney | dict[Year, PositiveMoney]
-    quantity: Annotated[Number, Field(gt=0, le=MAX_QUANTITY)]
+    quantity: Annotated[Number, Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)]
     min_quantity: Count = 0.0
     years: tuple[Year, Year] | None = None
     divisible: Flag = True

@@ -161,7 +161,7 @@ def test_every_bad_override_is_reported_at_once() -> None:
 def test_a_value_that_fails_validation_points_at_its_override() -> None:
     errors = _errors("programs.tangki.quantity=-1")
     assert errors == ["programs.tangki.quantity (--set programs.tangki.quantity=-1): "
-                      "must be > 0, got -1 (money, counts and shares cannot be negative)"]
+                      "must be >= 0.001, got -1 (money, counts and shares cannot be negative)"]
 
 
 def test_a_typo_in_a_new_final_key_is_still_caught_by_validation() -> None:
