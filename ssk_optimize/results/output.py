@@ -54,20 +54,23 @@ class OutputTarget:
 def default_folder(scenario_id: str, overrides: Iterable[str] = ()) -> Path:
     """``results/<scenario id>``; with ``--set`` overrides ``results/<id>-<8 hex of their hash>``.
 
-    The hash is of the override texts sorted, so a variant never lands in its base run's folder
-    and the same overrides (in any order) find the same folder again. The id is a validated name;
+    The hash is of the override texts in order, so a variant never lands in its base run's
+    folder and the same overrides find the same folder again. The id is a validated name;
     leading dots are dropped so that ``.`` or ``..`` can never name the results folder itself.
     """
     name = scenario_id.lstrip(".") or "scenario"
-    texts = sorted(overrides)
+    texts = list(overrides)
     if texts:
         name += "-" + overrides_hash(texts)
     return DEFAULT_PARENT / name
 
 
 def overrides_hash(overrides: Iterable[str]) -> str:
-    """First 8 hex digits of the sha256 of the sorted override texts (one per line)."""
-    return hashlib.sha256("\n".join(sorted(overrides)).encode("utf-8")).hexdigest()[:8]
+    """First 8 hex digits of the sha256 of the override texts in their order (one per line).
+
+    Order is kept: overrides apply in turn, so ``a*=2 a+=1`` and ``a+=1 a*=2`` are different runs.
+    """
+    return hashlib.sha256("\n".join(overrides).encode("utf-8")).hexdigest()[:8]
 
 
 def check_output_folder(folder: str | Path, inputs: Iterable[str | Path] = ()) -> OutputTarget:
