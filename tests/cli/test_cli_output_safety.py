@@ -302,8 +302,11 @@ def test_default_folder_is_named_after_the_scenario_id_and_overrides(
                                   "--json"])
     assert swapped.exit_code == 0, swapped.output
     json.loads(swapped.stdout)  # stdout stays JSON; the folder note goes to stderr
-    assert f"Results written to {folder}" in swapped.stderr
-    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == sorted(["tiny", folder.name])
+    # overrides apply in turn, so the same two in the other order are another run, another folder
+    other = Path("results") / f"tiny-{override_hash(second, first)}"
+    assert other != folder and f"Results written to {other}" in swapped.stderr
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == sorted(
+        ["tiny", folder.name, other.name])
 
 
 def test_a_dot_scenario_id_never_names_the_results_folder_itself(
