@@ -44,7 +44,7 @@ def measure(regions: int, lp_only: bool, trace: bool, time_limit: float | None) 
     from ssk_optimize.api import solve_model
     from ssk_optimize.model.formulation import build_model
     from ssk_optimize.results.manifest import build_manifest
-    from ssk_optimize.results.tables import build_tables, empty_tables
+    from ssk_optimize.results.tables import tabulate
     from ssk_optimize.results.writer import write_run
     from ssk_optimize.scenario import load_scenario
 
@@ -64,14 +64,14 @@ def measure(regions: int, lp_only: bool, trace: bool, time_limit: float | None) 
         solution = solve_model(model, time_limit=time_limit)
         timings["solve"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        tables = build_tables(model, solution) if solution.x is not None else empty_tables()
+        tables, solution, check = tabulate(model, solution)  # tables and the plan check
         timings["tables"] = time.perf_counter() - clock
         clock = time.perf_counter()
         resolved = loaded.resolved_yaml  # the scenario as solved, dumped as YAML
         timings["yaml"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        write_run(Path(folder) / "run", tables, build_manifest(loaded, model, solution, timings),
-                  resolved)
+        write_run(Path(folder) / "run", tables,
+                  build_manifest(loaded, model, solution, timings, plan_check=check), resolved)
         timings["write"] = time.perf_counter() - clock
     figures: dict[str, Any] = {
         "regions": regions, "programs": len(loaded.scenario.programs),

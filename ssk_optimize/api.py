@@ -17,7 +17,7 @@ from ssk_optimize.model.formulation import BuiltModel, build_model
 from ssk_optimize.model.objective import normalisers
 from ssk_optimize.results.manifest import build_manifest
 from ssk_optimize.results.output import check_output_folder, default_folder
-from ssk_optimize.results.tables import RunTables, build_tables, empty_tables
+from ssk_optimize.results.tables import RunTables, tabulate
 from ssk_optimize.results.writer import write_run
 from ssk_optimize.scenario import LoadedScenario, load_scenario
 from ssk_optimize.scenario.summary import ScenarioSummary, summarise
@@ -105,9 +105,9 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     timings["solve"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say("Writing results")
-    tables = build_tables(model, solution) if solution.x is not None else empty_tables()
+    tables, solution, check = tabulate(model, solution)  # a plan breaking a rule: not optimal
     timings["tables"] = time.perf_counter() - clock
-    manifest = build_manifest(loaded, model, solution, timings)
+    manifest = build_manifest(loaded, model, solution, timings, plan_check=check)
     folder = None
     if target is not None:
         clock = time.perf_counter()

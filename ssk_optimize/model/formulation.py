@@ -62,7 +62,7 @@ def build_model(scenario: Scenario) -> BuiltModel:
 
 def budget_row_bounds(model: BuiltModel, budget: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Scaled upper bounds of the ``pool_budget`` rows for a pool x year budget matrix."""
-    return np.asarray(budget, dtype=float).reshape(-1) / model.index.money_scale
+    return model.index.scaled(np.asarray(budget, dtype=float).reshape(-1))
 
 
 def _columns(ix: ProblemIndex) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],

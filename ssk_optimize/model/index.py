@@ -5,7 +5,10 @@ scenario items (to read the frozen models), never over the variables they create
 
 Internally the LP is scaled so the solver sees numbers near 1 whatever the money unit:
 - ``share[p,t] = units[p,t] / quantity[p]`` (so readiness and completion are plain shares);
-- money variables (``fund``, ``om``, ``base_om``) are in ``money_scale`` money units;
+- money variables (``fund``, ``om``, ``base_om``) are in ``money_scale`` money units, a power of
+  ten of rupiah chosen from the scenario's money figures (not from ``money_unit``); families write
+  money into the LP through ``ProblemIndex.scaled``, so the LP is the same in every money unit
+  (:mod:`ssk_optimize.model.scaling`, which also refuses figures spanning more than 1e12);
 - ``shortfall`` is a share of the region's households in the target year.
 :mod:`ssk_optimize.model.solution` converts back to units, money and households.
 """
@@ -13,14 +16,16 @@ Internally the LP is scaled so the solver sees numbers near 1 whatever the money
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ssk_optimize.model.scaling import canonical_rupiah, check_money_range, choose_money_scale
 from ssk_optimize.scenario.eligibility import eligible_pairs, program_frame
 from ssk_optimize.scenario.schema import Scenario
-from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
+from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT, SOURCE_TYPES
 
 FloatMatrix = npt.NDArray[np.float64]
 
@@ -47,11 +52,29 @@ class ProblemIndex:
     baseline_need: pd.DataFrame  # region_row, t, amount (existing assets' O&M, money unit)
     shortfall: pd.DataFrame  # region_row, indicator, t, col, target, baseline, households
     n_cols: int
+    rupiah_scale: float = 1.0  # money_scale in rupiah (an exact power of ten)
 
     @property
     def n_years(self) -> int:
         """Years in the horizon."""
         return int(self.years.shape[0])
+
+    def scaled(self, money: npt.ArrayLike) -> FloatMatrix:
+        """Money of the scenario's unit in ``money_scale`` units, as every family writes it into the
+        LP: through :func:`~ssk_optimize.model.scaling.canonical_rupiah`, so the scaled LP is the
+        same whatever the money unit (NaN and inf pass through)."""
+        rupiah = RUPIAH_PER_UNIT[self.scenario.money_unit]
+        return canonical_rupiah(money, rupiah) / self.rupiah_scale
+
+    @cached_property
+    def cost_scaled(self) -> FloatMatrix:
+        """``cost`` in ``money_scale`` units (NaN outside the window)."""
+        return self.scaled(self.cost)
+
+    @cached_property
+    def budget_scaled(self) -> FloatMatrix:
+        """``budget`` in ``money_scale`` units."""
+        return self.scaled(self.budget)
 
 
 def build_index(scenario: Scenario) -> ProblemIndex:
@@ -61,7 +84,9 @@ def build_index(scenario: Scenario) -> ProblemIndex:
     cost = _cost_matrix(scenario, years)
     regions, households = _regions(scenario, years)
     pools, budget = _pools(scenario, years)
-    money_scale = _money_scale(budget, cost)
+    rupiah = RUPIAH_PER_UNIT[scenario.money_unit]
+    rupiah_scale = _money_scale(scenario, budget, cost)
+    money_scale = rupiah_scale / rupiah
     pairs = eligible_pairs(scenario, programs)
     pairs["program_row"] = pairs["program"].map(_positions(programs["program"]))
     pairs["pool_row"] = pairs["pool"].map(_positions(pools["pool"]))
@@ -76,7 +101,7 @@ def build_index(scenario: Scenario) -> ProblemIndex:
     shortfall, offset = _block(_shortfall_keys(scenario, regions, households, years), offset)
     return ProblemIndex(scenario, years, money_scale, programs, cost, regions, households, pools,
                         budget, pairs, share, whole, fund, om, base_om, baseline_need, shortfall,
-                        offset)
+                        offset, rupiah_scale)
 
 
 def _positions(values: pd.Series) -> dict[str, int]:
@@ -144,14 +169,14 @@ def _pools(scenario: Scenario, years: npt.NDArray[np.int64]) -> tuple[pd.DataFra
     return frame, budget.reshape(len(scenario.pools), len(years))
 
 
-def _money_scale(budget: FloatMatrix, cost: FloatMatrix) -> float:
-    """A power of ten near the typical pool-year budget, so scaled budgets sit near 1."""
-    positive = budget[budget > 0]
-    if positive.size == 0:
-        positive = cost[np.isfinite(cost) & (cost > 0)]
-    if positive.size == 0:
-        return 1.0
-    return float(10.0 ** np.round(np.log10(np.median(positive))))
+def _money_scale(scenario: Scenario, budget: FloatMatrix, cost: FloatMatrix) -> float:
+    """A power of ten (in rupiah) near the typical pool-year budget, so scaled budgets sit near 1.
+
+    Refuses (ScenarioError) money figures spanning more than the model handles, and keeps every
+    figure within range of the scale (:mod:`ssk_optimize.model.scaling`).
+    """
+    rupiah = RUPIAH_PER_UNIT[scenario.money_unit]
+    return choose_money_scale(budget, cost, rupiah, check_money_range(scenario))
 
 
 def _share_keys(programs: pd.DataFrame, years: npt.NDArray[np.int64]) -> pd.DataFrame:

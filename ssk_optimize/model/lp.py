@@ -27,12 +27,19 @@ StrArray = npt.NDArray[np.object_]
 
 @dataclass(frozen=True)
 class StageObjective:
-    """One stage of the (lexicographic) objective: ``sense`` of ``coefficients @ x``."""
+    """One stage of the (lexicographic) objective: ``sense`` of ``coefficients @ x``.
+
+    ``scale`` converts the solver's value to the stage's natural units (households, money):
+    ``natural = scale * (coefficients @ x + offset)``. It lets a stage keep coefficients near 1
+    for the solver (money stages: rank per ``money_scale`` money units) and still be reported in
+    natural units.
+    """
 
     name: str
     coefficients: FloatArray
     sense: Sense = "min"
     offset: float = 0.0
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)

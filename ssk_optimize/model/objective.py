@@ -3,7 +3,9 @@
 1. ``targets`` (min): ``sum weight[k] * shortfall[r,k,t]`` in households.
 2. ``priority`` (max): ``sum priority[p] * e[t] * units[p,t] / Q[p]`` with
    ``e[t] = 1 + 0.1 (T1 - t) / (T1 - T0)``: priorities first, earlier delivery slightly better.
-3. ``preference`` (min): ``sum rank[source(b)] * money[p,b,t]`` in the scenario's money unit.
+3. ``preference`` (min): ``sum rank[source(b)] * money[p,b,t]``, reported in the scenario's money
+   unit; the solver sees ``rank * preference_weight`` per ``money_scale`` of money
+   (``StageObjective.scale`` converts back).
 
 ``normalisers`` gives the divisor each stage uses in ``weighted`` mode.
 """
@@ -18,6 +20,7 @@ from ssk_optimize.model.index import ProblemIndex
 from ssk_optimize.model.lp import StageObjective
 
 STAGES = ("targets", "priority", "preference")
+PREFERENCE_CAP = 1e3  # largest stage-3 coefficient per unit of rank (see preference_weight)
 
 
 def delivery_weight(ix: ProblemIndex) -> npt.NDArray[np.float64]:
@@ -29,7 +32,7 @@ def delivery_weight(ix: ProblemIndex) -> npt.NDArray[np.float64]:
 
 
 def build_objectives(ix: ProblemIndex) -> tuple[StageObjective, ...]:
-    """Stage objectives in their natural units (households, completion points, money)."""
+    """Stage objectives: households, completion points, and money (reported via ``scale``)."""
     targets = np.zeros(ix.n_cols)
     if len(ix.shortfall):
         weights = ix.scenario.objective.weights
@@ -42,23 +45,39 @@ def build_objectives(ix: ProblemIndex) -> tuple[StageObjective, ...]:
     preference = np.zeros(ix.n_cols)
     money = money_columns(ix)
     rank = ix.pools["rank"].to_numpy(dtype=float)[money["pool_row"].to_numpy()]
-    preference[money["col"].to_numpy()] = rank * ix.money_scale
+    per_rank = preference_weight(ix)
+    preference[money["col"].to_numpy()] = rank * per_rank
     return (
         StageObjective("targets", targets, "min"),
         StageObjective("priority", priority, "max"),
-        StageObjective("preference", preference, "min"),
+        StageObjective("preference", preference, "min", scale=ix.money_scale / per_rank),
     )
+
+
+def preference_weight(ix: ProblemIndex) -> float:
+    """Solver coefficient of one ``money_scale`` of rank-1 money in stage 3.
+
+    The stage counts money in Rp juta (domain.md), i.e. ``money_scale`` in juta, but within
+    ``[1, PREFERENCE_CAP]``: the coefficients stay at most 10 x 1000 whatever the money unit and
+    size (they were rank x ``money_scale`` in the money unit, up to 9e9 for a scenario in rupiah,
+    and HiGHS failed), and equal what a juta scenario of kabupaten size always used. Computed
+    from the rupiah scale, so it does not depend on ``money_unit``.
+    """
+    return float(min(max(ix.rupiah_scale / 1e6, 1.0), PREFERENCE_CAP))
 
 
 def normalisers(ix: ProblemIndex) -> tuple[float, float, float]:
     """Divisors that bring each stage to at most about 1, for ``weighted`` mode.
 
     Stage 1 by the (weighted) households under target, stage 2 by ``sum_p priority * max e``,
-    stage 3 by the largest rank times the total budget.
+    stage 3 by the largest rank times the total budget. Each is at least 1 in natural units and
+    returned in the units of the stage's coefficients (stage 3: divided by its
+    ``StageObjective.scale``).
     """
     weights = ix.scenario.objective.weights
     weight = ix.shortfall["indicator"].map(lambda k: weights.get(k, 1.0)).to_numpy(dtype=float)
     under_target = float((weight * ix.shortfall["target"] * ix.shortfall["households"]).sum())
     completion = float((ix.programs["priority"].to_numpy(dtype=float) * delivery_weight(ix).max()).sum())
-    spend = float(ix.pools["rank"].max() * ix.budget.sum()) if len(ix.pools) else 0.0
-    return tuple(max(value, 1.0) for value in (under_target, completion, spend))  # type: ignore[return-value]
+    spend = float(ix.pools["rank"].max() * ix.budget_scaled.sum()) if len(ix.pools) else 0.0
+    return (max(under_target, 1.0), max(completion, 1.0),
+            max(spend, 1.0 / ix.money_scale) * preference_weight(ix))

@@ -8,13 +8,15 @@ from typing import Any
 from ssk_optimize import __version__
 from ssk_optimize.model.formulation import BuiltModel
 from ssk_optimize.results.output import RUN_FILES
+from ssk_optimize.results.plan_check import PlanCheck
 from ssk_optimize.scenario import LoadedScenario
 from ssk_optimize.solve.solution import Solution
 
 
 def build_manifest(loaded: LoadedScenario, model: BuiltModel, solution: Solution,
-                   timings: dict[str, float]) -> dict[str, Any]:
-    """Manifest fields of domain.md section 6, plus model size and solver notes."""
+                   timings: dict[str, float], plan_check: PlanCheck | None = None) -> dict[str, Any]:
+    """Manifest fields of domain.md section 6, plus model size, solver notes and the plan check
+    (``plan_check.passed`` is null when there was no plan to check)."""
     values = solution.stage_values
     scenario = loaded.scenario
     return {
@@ -51,6 +53,8 @@ def build_manifest(loaded: LoadedScenario, model: BuiltModel, solution: Solution
         "solver_timings": {k: round(float(v), 6) for k, v in sorted(solution.timings.items())},
         "warnings": [w.render() for w in loaded.warnings] + list(solution.notes),
         "files": [str(path.name) for path in loaded.files],
+        "plan_check": plan_check.manifest_entry() if plan_check is not None else
+        {"passed": None, "count": 0, "violations": []},
         "run_files": list(RUN_FILES),  # what the run folder holds; see results/output.py
     }
 

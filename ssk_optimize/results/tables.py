@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.results.plan_check import PlanCheck, check_plan, mark
 from ssk_optimize.results.reasons import limiting_reasons
 from ssk_optimize.results.values import Values, extract_values
 from ssk_optimize.solve.solution import Solution
@@ -25,17 +26,37 @@ class RunTables:
     coverage: pd.DataFrame
 
 
-def build_tables(model: BuiltModel, solution: Solution) -> RunTables:
-    """Tables for a solution that has a primal point (optimal or stopped)."""
+def build_tables(model: BuiltModel, solution: Solution, values: Values | None = None) -> RunTables:
+    """Tables for a solution that has a primal point (optimal or stopped).
+
+    ``values`` are ``extract_values(model, solution.x)`` when the caller has them already.
+    """
     if solution.x is None:
         raise ValueError("no primal point to tabulate")
-    values = extract_values(model, solution.x)
+    if values is None:
+        values = extract_values(model, solution.x)
     return RunTables(
         allocations=allocation_table(model, values),
         programs=program_table(model, values, solution),
         pools=pool_table(model, values, solution),
         coverage=coverage_table(model, values),
     )
+
+
+def tabulate(model: BuiltModel, solution: Solution) -> tuple[RunTables, Solution, PlanCheck | None]:
+    """Result tables of a solve, their plan check, and the solution as it must be reported.
+
+    Every caller that turns a solve into tables goes through here, so no plan reaches a reader
+    unchecked: a plan breaking a rule turns the solution into an ERROR
+    (:func:`ssk_optimize.results.plan_check.mark`). Without a primal point: empty tables and no
+    check.
+    """
+    if solution.x is None:
+        return empty_tables(), solution, None
+    values = extract_values(model, solution.x)
+    tables = build_tables(model, solution, values)
+    check = check_plan(model.index.scenario, tables, values.units)
+    return tables, mark(solution, check), check
 
 
 def allocation_table(model: BuiltModel, values: Values) -> pd.DataFrame:

@@ -306,6 +306,11 @@ class HighsSession:
             ranging_runtime=ranging_runtime,
         )
 
+    def forget_basis(self) -> None:
+        """Drop the basis and solution kept from earlier solves: the next solve starts cold (with
+        presolve). The driver's retry after a warm-started solve ends in a numerical error."""
+        self._highs.clearSolver()
+
     def _row_ranging(self, activity: FloatArray) -> RowRanging:
         """HiGHS ranging for rows at a bound; our own interval for basic (non-binding) rows.
 

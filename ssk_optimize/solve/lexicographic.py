@@ -17,6 +17,11 @@ read from stage k's own solve (stages before it held). Otherwise (a MILP, or wei
 come from extra LP solves after the main ones: integer columns fixed at their values (MILP), holds
 released, then stage 1 alone, stage 2 with stage 1 held, ... up to the last dual stage.
 
+Numerical failures: a solve ending ERROR is retried once from scratch when the session can drop its
+warm start (``forget_basis``); a stage after the first still ending ERROR or INFEASIBLE (numerical,
+since the held point satisfies it) is solved with the earlier stages' columns fixed at that point,
+then with the holds 10 and 100 times looser (:meth:`StageSolver._rescue`); every step is a note.
+
 :class:`StageSolver` keeps the session open, so a budget sweep calls ``update_row_bounds`` and
 ``run`` again and the solver warm-starts from the previous solve.
 """
@@ -114,6 +119,7 @@ class StageSolver:
         self._dual_stages = sorted(set(dual_stages))
         self._ranging = ranging
         self._integer_columns = np.flatnonzero(lp.integrality)
+        self._pinned = np.zeros(0, dtype=np.int64)  # columns fixed by _rescue
         self._session = backend.open(lp, options)
         held = stages[:-1]
         self._holds = self._session.add_rows(
@@ -160,7 +166,8 @@ class StageSolver:
             record.notes.append(f"no duals: the solve ended {status.value}")
         values = {}
         if x is not None:
-            values = {s.name: float(s.coefficients @ x) + s.offset for s in self._lp.objectives}
+            values = {s.name: s.scale * (float(s.coefficients @ x) + s.offset)
+                      for s in self._lp.objectives}
         return Solution(
             status=status,
             x=x,
@@ -192,7 +199,10 @@ class StageSolver:
                 return stopped, stage.name, x
             self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
             duals_now = not self._lp.is_mip and k in self._dual_stages
-            result = self._session.solve(clock.remaining(), ranging=duals_now and self._ranging)
+            result = self._solve(stage.name, clock, record, ranging=duals_now and self._ranging)
+            if (k > 0 and x is not None and result.status in (SolveStatus.ERROR, SolveStatus.INFEASIBLE)
+                    and not clock.expired()):
+                result = self._rescue(k, x, clock, record, ranging=duals_now and self._ranging)
             self._note_result(stage.name, result, record)
             if not result.status.is_optimal or result.x is None:
                 return self._failure(stage.name, result, x, record)
@@ -226,7 +236,7 @@ class StageSolver:
         for j in range(last + 1):
             stage = self._lp.objectives[j]
             self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
-            result = self._session.solve(clock.remaining())
+            result = self._solve(f"fixed[{stage.name}]", clock, record)
             record.timings[f"fixed[{stage.name}]"] = result.runtime
             if not result.status.is_optimal or result.x is None:
                 return self._failure(stage.name, result, x, record)
@@ -243,7 +253,7 @@ class StageSolver:
         combined = sum((f * s.coefficients for f, s in zip(factors, stages, strict=True)))
         offset = float(sum(f * s.offset for f, s in zip(factors, stages, strict=True)))
         self._session.set_objective(np.asarray(combined, dtype=np.float64), "min", offset)
-        result = self._session.solve(clock.remaining())
+        result = self._solve("weighted", clock, record)
         self._note_result("weighted", result, record)
         record.notes.append("weighted mode: an approximation of the lexicographic order")
         if not result.status.is_optimal or result.x is None:
@@ -259,6 +269,7 @@ class StageSolver:
             record.duals_from_fixed_lp = True
             record.notes.append("duals come from the LP with integer columns fixed")
         self._release_holds()
+        self._unpin()  # a rescued stage's fixed columns would price every budget at 0
         stages = self._lp.objectives
         for k in range(self._dual_stages[-1] + 1):
             stage = stages[k]
@@ -266,7 +277,8 @@ class StageSolver:
                 record.notes.append(f"no duals from stage {stage.name} on: time limit reached")
                 return
             self._session.set_objective(stage.coefficients, stage.sense, stage.offset)
-            result = self._session.solve(clock.remaining(), ranging=self._ranging and k in self._dual_stages)
+            result = self._solve(f"duals[{stage.name}]", clock, record,
+                                 ranging=self._ranging and k in self._dual_stages)
             self._note_result(f"duals[{stage.name}]", result, record, gap=False)
             if not result.status.is_optimal or result.x is None or result.row_duals is None:
                 record.notes.append(f"no duals from stage {stage.name} on: {result.detail}")
@@ -274,6 +286,58 @@ class StageSolver:
             if k in self._dual_stages:
                 self._keep_duals(stage.name, result, record)
             self._hold(k, result.x)
+
+    def _solve(self, name: str, clock: _Clock, record: _Record, ranging: bool = False) -> StageResult:
+        """One solve; when it ends in a numerical ERROR, once more from scratch if the backend can
+        drop its warm start (HiGHS' dual simplex can fail from an earlier stage's basis on models
+        whose money spans many orders of magnitude, and succeed cold)."""
+        result = self._session.solve(clock.remaining(), ranging=ranging)
+        forget = getattr(self._session, "forget_basis", None)
+        if result.status is SolveStatus.ERROR and forget is not None and not clock.expired():
+            forget()
+            record.notes.append(f"stage {name}: the warm-started solve ended error ({result.detail}); "
+                                "solved again from scratch")
+            result = self._session.solve(clock.remaining(), ranging=ranging)
+        return result
+
+    def _rescue(self, k: int, x: FloatArray, clock: _Clock, record: _Record,
+                ranging: bool = False) -> StageResult:
+        """Stage k again after its held solve ended error or infeasible, which is numerical: with
+        the earlier stages held, ``x`` satisfies the stage, so it cannot be truly infeasible (a
+        hold row sums shares of programmes whose costs differ by many orders of magnitude, which
+        HiGHS cannot always keep within tolerance).
+
+        First every column of the held stages' objectives is fixed at ``x`` instead of the hold
+        rows, so the earlier stages keep exactly their values (stage k can then no longer trade
+        between deliveries that tie on them); failing that, the holds are loosened 10 and then
+        100 times. Each step is noted.
+        """
+        name = self._lp.objectives[k].name
+        held = np.vstack([s.coefficients for s in self._lp.objectives[:k]])
+        columns = np.flatnonzero(np.any(held != 0, axis=0))
+        values = np.clip(x[columns], self._lp.col_lower[columns], self._lp.col_upper[columns])
+        self._session.set_col_bounds(columns, values, values)
+        self._pinned = np.union1d(self._pinned, columns).astype(np.int64)
+        self._release_holds()
+        record.notes.append(f"stage {name}: the held solve failed numerically; solved again with the "
+                            "columns of the earlier stages fixed at their values")
+        result = self._solve(name, clock, record, ranging=ranging)
+        for factor in (10.0, 100.0):
+            if result.status.is_optimal or clock.expired():
+                break
+            self._unpin()
+            for j in range(k):
+                self._hold(j, x, factor=factor)
+            record.notes.append(f"stage {name}: solved again with the earlier stages held {factor:g} "
+                                "times looser")
+            result = self._solve(name, clock, record, ranging=ranging)
+        return result
+
+    def _unpin(self) -> None:
+        if self._pinned.size:
+            pinned = self._pinned
+            self._session.set_col_bounds(pinned, self._lp.col_lower[pinned], self._lp.col_upper[pinned])
+            self._pinned = np.zeros(0, dtype=np.int64)
 
     def _failure(
         self, name: str, result: StageResult, previous: FloatArray | None, record: _Record
@@ -301,9 +365,9 @@ class StageSolver:
         ranging = result.row_ranging or RowRanging.unknown(n_rows)
         record.ranging[name] = ranging.take(n_rows)
 
-    def _hold(self, k: int, x: FloatArray, looser_than: tuple[float, float] | None = None
-              ) -> tuple[float, float]:
-        """Keep stage k at the value it has at ``x``, within :func:`hold_tolerance`.
+    def _hold(self, k: int, x: FloatArray, looser_than: tuple[float, float] | None = None,
+              factor: float = 1.0) -> tuple[float, float]:
+        """Keep stage k at the value it has at ``x``, within ``factor`` x :func:`hold_tolerance`.
 
         ``looser_than`` (a previous hold's bounds) keeps whichever of the two is looser. Returns the
         bounds set.
@@ -311,7 +375,7 @@ class StageSolver:
         stage = self._lp.objectives[k]
         value = float(stage.coefficients @ x) + stage.offset
         bound = value - stage.offset
-        slack = hold_tolerance(value)
+        slack = factor * hold_tolerance(value)
         lower, upper = (-np.inf, bound + slack) if stage.sense == "min" else (bound - slack, np.inf)
         if looser_than is not None:
             lower, upper = min(lower, looser_than[0]), max(upper, looser_than[1])
@@ -335,8 +399,10 @@ class StageSolver:
         self._session.set_row_bounds(self._holds, np.full(count, -np.inf), np.full(count, np.inf))
 
     def _restore(self) -> None:
-        """Undo what a previous run changed (holds, fixed integers); keep row-bound updates."""
+        """Undo what a previous run changed (holds, fixed integers, pinned columns); keep row-bound
+        updates."""
         self._release_holds()
+        self._unpin()
         if self._lp.is_mip:
             columns = self._integer_columns
             lower, upper = self._lp.col_lower[columns], self._lp.col_upper[columns]

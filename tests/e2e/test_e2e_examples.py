@@ -1,4 +1,5 @@
-"""Every example scenario solves to optimality and its run folder passes every invariant."""
+"""Every example scenario solves to optimality, passes the post-solve plan check, and its run folder
+passes every invariant."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def test_example_run_folder_is_sound(path: Path, tmp_path: Path) -> None:
     """Default settings (HiGHS, the scenario's own mip_gap), written to a run folder."""
     result = solve_file(path, output=tmp_path / "run")
     assert result.solution.is_optimal, result.solution.notes
+    assert result.manifest["plan_check"] == {"passed": True, "count": 0, "violations": []}
     assert check_run_folder(tmp_path / "run") == []
     programs = result.tables.programs
     assert programs["waiting_list"].any(), "the examples need more than their budgets"

@@ -39,9 +39,9 @@ def region_ids(ix: ProblemIndex, rows: pd.Series | IntArray) -> npt.NDArray[np.o
 
 
 def capital_per_share(ix: ProblemIndex, program_rows: IntArray, t: IntArray) -> npt.NDArray[np.float64]:
-    """Scaled capital cost of delivering the whole quantity in year t: cost * quantity / scale."""
+    """Scaled capital cost of delivering the whole quantity in year t: cost / M * quantity."""
     quantity = ix.programs["quantity"].to_numpy(dtype=float)[program_rows]
-    return ix.cost[program_rows, t] * quantity / ix.money_scale
+    return ix.cost_scaled[program_rows, t] * quantity
 
 
 def group_rows(keys: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, IntArray]:

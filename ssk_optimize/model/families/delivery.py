@@ -124,8 +124,8 @@ def add_om_obligations(lp: LpBuilder, ix: ProblemIndex) -> None:
     built = built[built["t_var"] < built["t"]]
     rate = programs["om_rate"].to_numpy(dtype=float)
     capital = capital_per_share(ix, built["p"].to_numpy(), built["t_var"].to_numpy())
-    dearest = np.nanmax(ix.cost, axis=1, initial=0.0, where=np.isfinite(ix.cost))
-    scale = rate * dearest * programs["quantity"].to_numpy(dtype=float) / ix.money_scale
+    dearest = np.nanmax(ix.cost_scaled, axis=1, initial=0.0, where=np.isfinite(ix.cost_scaled))
+    scale = rate * dearest * programs["quantity"].to_numpy(dtype=float)
     lp.add_rows(
         "om_obligation",
         labels("om_obligation", program_ids(ix, rows["p"]), years_of(ix, rows["t"])),
@@ -144,7 +144,7 @@ def _add_baseline_om(lp: LpBuilder, ix: ProblemIndex) -> None:
         return
     need = ix.baseline_need.assign(row=np.arange(len(ix.baseline_need)))
     money = need.merge(ix.base_om, on=["region_row", "t"])
-    amount = need["amount"].to_numpy(dtype=float) / ix.money_scale
+    amount = ix.scaled(need["amount"].to_numpy(dtype=float))
     lp.add_rows(
         "baseline_om",
         labels("baseline_om", region_ids(ix, need["region_row"]), years_of(ix, need["t"])),

@@ -42,7 +42,7 @@ def add_pool_budgets(lp: LpBuilder, ix: ProblemIndex) -> npt.NDArray[np.int64]:
     t = np.tile(np.arange(n_years), n_pools)
     return lp.add_rows(
         "pool_budget", labels("pool_budget", pool_ids(ix, pool_row), years_of(ix, t)),
-        -np.inf, ix.budget.reshape(-1) / ix.money_scale,
+        -np.inf, ix.budget_scaled.reshape(-1),
         money["pool_row"].to_numpy() * n_years + money["t"].to_numpy(),
         money["col"].to_numpy(), np.ones(len(money)),
     )
@@ -156,8 +156,8 @@ def _add_per_region(lp: LpBuilder, ix: ProblemIndex) -> None:
         "per_region",
         labels("per_region", pool_ids(ix, keys["pool_row"]), keys["region"],
                years_of(ix, keys["t"])),
-        np.where(np.isnan(low), -np.inf, low / ix.money_scale),
-        np.where(np.isnan(high), np.inf, high / ix.money_scale),
+        np.where(np.isnan(low), -np.inf, ix.scaled(low)),
+        np.where(np.isnan(high), np.inf, ix.scaled(high)),
         position, money["col"].to_numpy(), np.ones(len(money)),
         keys=keys[["pool_row", "region", "t"]],
     )
@@ -166,4 +166,4 @@ def _add_per_region(lp: LpBuilder, ix: ProblemIndex) -> None:
 def locked_lower_bounds(ix: ProblemIndex) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Locked money: ``F[p,b,t] >= locked[p,b,t] / M`` as column lower bounds (no rows)."""
     locked = ix.fund[ix.fund["locked"] > 0]
-    return locked["col"].to_numpy(), locked["locked"].to_numpy(dtype=float) / ix.money_scale
+    return locked["col"].to_numpy(), ix.scaled(locked["locked"].to_numpy(dtype=float))
