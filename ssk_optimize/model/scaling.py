@@ -8,113 +8,42 @@ the smallest: beyond it, solver tolerances (1e-7 absolute, HiGHS drops matrix en
 1e-9) make the small figures noise next to the large ones and a plan can come back marked
 optimal while wrong, so :func:`check_money_range` refuses such a scenario.
 
-The money figures are what reaches the LP, in the scenario's money unit: pool-year budgets (listed
-or projected from ``base``), each programme's full capital cost in a year (``unit_cost x
-quantity``), locked amounts, ``per_region`` floors and ceilings, and regional ``baseline_om``.
+The money figures (:mod:`ssk_optimize.scenario.money_range`) are what reaches the LP, in the
+scenario's money unit: pool-year budgets (listed or projected from ``base``), each programme's
+full capital cost in a year (``unit_cost x quantity``), locked amounts, ``per_region`` floors and
+ceilings, and regional ``baseline_om``.
 Because the scale follows these figures and not ``money_unit``, and every figure enters the LP
 through :func:`canonical_rupiah`, one scenario written in rupiah, ribu, juta or miliar gives the
 same scaled LP, bit for bit, and so the same plan.
 
-Validation may call :func:`money_range_issues` to report the same problem before any build.
+Validation reports the same problem before any build
+(:func:`ssk_optimize.scenario.money_range.money_range_issues`); the check here is the model's own
+guard for a scenario that did not come through validation.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from ssk_optimize.errors import Issue, ScenarioError
+from ssk_optimize.errors import ScenarioError
+from ssk_optimize.scenario.money_range import (
+    MAX_SPAN,
+    MoneyFigure,
+    money_range,
+    range_issues,
+)
 from ssk_optimize.scenario.schema import Scenario
 
-#: Largest ratio of the largest to the smallest non-zero money figure that the model accepts.
-MAX_SPAN = 1e12
+__all__ = ["MAX_SPAN", "canonical_rupiah", "check_money_range", "choose_money_scale"]
+
 #: Scaled money figures stay within [1 / HALF_SPAN, HALF_SPAN] (HALF_SPAN = sqrt(MAX_SPAN)).
 HALF_SPAN = 1e6
 #: Significant digits money keeps on its way into the LP (:func:`canonical_rupiah`).
 SIGNIFICANT = 12
 FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class MoneyFigure:
-    """One money figure of the scenario: its key path, its value (money unit) and how it is read
-    (``label``: the path, or e.g. ``programs.x.unit_cost x quantity 20``)."""
-
-    path: str
-    value: float
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.label:
-            object.__setattr__(self, "label", self.path)
-
-
-def money_figures(scenario: Scenario) -> list[MoneyFigure]:
-    """Every non-zero money figure that enters the LP (see the module docstring)."""
-    years = scenario.years
-    figures: list[MoneyFigure] = []
-    for pool in scenario.pools:
-        for year in years:
-            if pool.budget is not None:
-                figures.append(MoneyFigure(f"pools.{pool.id}.budget.{year}", pool.budget_in(year)))
-            else:
-                figures.append(MoneyFigure(f"pools.{pool.id}.base.amount", pool.budget_in(year),
-                                           f"pools.{pool.id}.base.amount projected to {year}"))
-        if pool.per_region is not None:
-            for side in ("min", "max"):
-                value = getattr(pool.per_region, side)
-                if value is not None:
-                    figures.append(MoneyFigure(f"pools.{pool.id}.per_region.{side}", value))
-    for program in scenario.programs:
-        start, end = scenario.window(program)
-        for year in range(start, end + 1):
-            where = f"programs.{program.id}.unit_cost" + (
-                f".{year}" if isinstance(program.unit_cost, dict) else "")
-            figures.append(MoneyFigure(where, program.cost_in(year) * program.quantity,
-                                       f"{where} x quantity {program.quantity:g}"))
-        for year, by_pool in program.locked.items():
-            for pool_id, amount in by_pool.items():
-                figures.append(MoneyFigure(f"programs.{program.id}.locked.{year}.{pool_id}", amount))
-    for region in scenario.regions:
-        for year, amount in region.baseline_om.items():
-            if years[0] <= year <= years[-1]:
-                figures.append(MoneyFigure(f"regions.{region.id}.baseline_om.{year}", amount))
-    return [f for f in figures if math.isfinite(f.value) and f.value > 0]
-
-
-def money_range(scenario: Scenario) -> tuple[MoneyFigure, MoneyFigure] | None:
-    """The smallest and largest non-zero money figures (first in scenario order on ties)."""
-    figures = money_figures(scenario)
-    if not figures:
-        return None
-    smallest = min(figures, key=lambda f: f.value)
-    largest = max(figures, key=lambda f: f.value)
-    return smallest, largest
-
-
-def money_range_issues(scenario: Scenario) -> list[Issue]:
-    """One issue when the money figures span more than :data:`MAX_SPAN`, else none."""
-    return _range_issues(money_range(scenario), scenario.money_unit)
-
-
-def _range_issues(extremes: tuple[MoneyFigure, MoneyFigure] | None, unit: str) -> list[Issue]:
-    if extremes is None:
-        return []
-    smallest, largest = extremes
-    span = largest.value / smallest.value
-    if span <= MAX_SPAN:
-        return []
-    return [Issue(
-        smallest.path,
-        f"money figures span {span:.3g} times, more than the {MAX_SPAN:.0e} the solver handles "
-        f"reliably: smallest {smallest.label} = {smallest.value:.6g} {unit}, largest "
-        f"{largest.label} = {largest.value:.6g} {unit}",
-        fix="check for a figure typed in the wrong money unit; drop or merge figures far below "
-            "the rest, or split the scenario so each model holds money of similar size",
-    )]
 
 
 def check_money_range(scenario: Scenario) -> tuple[MoneyFigure, MoneyFigure] | None:
@@ -123,7 +52,7 @@ def check_money_range(scenario: Scenario) -> tuple[MoneyFigure, MoneyFigure] | N
     Returns the smallest and largest figures (None without any), for :func:`choose_money_scale`.
     """
     extremes = money_range(scenario)
-    issues = _range_issues(extremes, scenario.money_unit)
+    issues = range_issues(extremes, scenario.money_unit)
     if issues:
         raise ScenarioError(issues)
     return extremes

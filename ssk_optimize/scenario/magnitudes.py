@@ -2,7 +2,8 @@
 
 Errors (the figure would crash or mislead the solver): money outside Rp 1 .. Rp 1,000 triliun once
 converted from ``money_unit``, a projected budget or household count that overflows or leaves the
-bounds in some horizon year, and access at the start above the region's households.
+bounds in some horizon year, access at the start above the region's households, and money figures
+spanning more than the solver can tell apart (:mod:`ssk_optimize.scenario.money_range`).
 
 Warnings (plausible but suspicious, the "rupiah typed into a juta scenario" mistake): a unit cost
 thousands of times above the reference table ``data/unit_costs.csv`` for its sub-sector, kind and
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from ssk_optimize.errors import Issue
 from ssk_optimize.scenario.loading import location_of
+from ssk_optimize.scenario.money_range import money_range_issues
 from ssk_optimize.scenario.schema import MAX_HOUSEHOLDS, Pool, Program, Region, Scenario
 from ssk_optimize.scenario.vocabulary import NATIONAL, RUPIAH_PER_UNIT
 from ssk_optimize.scenario.yamlio import Locations, PathKey
@@ -57,6 +59,8 @@ def check_magnitudes(scenario: Scenario, locations: Locations) -> list[Issue]:
     provinces = {r.province for r in scenario.regions}
     for pool in scenario.pools:
         _check_budget(report, pool, scenario, provinces)
+    if not any(issue.severity == "error" for issue in issues):  # the span needs finite figures
+        issues += money_range_issues(scenario, locations)
     return issues
 
 

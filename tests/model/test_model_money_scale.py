@@ -22,8 +22,10 @@ import yaml
 from ssk_optimize import api
 from ssk_optimize.errors import ScenarioError
 from ssk_optimize.model.formulation import build_model
-from ssk_optimize.model.scaling import MAX_SPAN, money_range_issues
+from ssk_optimize.model.scaling import MAX_SPAN
 from ssk_optimize.scenario import load_scenario
+from ssk_optimize.scenario.money_range import money_range_issues
+from ssk_optimize.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 LAMANDAU = ROOT / "scenarios" / "lamandau.yaml"
@@ -135,18 +137,33 @@ def test_rp1_beside_rp300_triliun_is_refused_naming_both_figures(tmp_path: Path)
          {"id": "dak_huge", "source": "DAK", "holder": "alpha", "budget": _budget(3e14)}],
         [_construction("tangki", "individual", 2, 10, ["CSR"]),
          _construction("ipal_mega", "komunal", 1e13, 10, ["DAK"], serves={"akses_layak": 10000})])
-    loaded = load_scenario(_write(data, tmp_path / "wide.yaml"))  # valid figure by figure
+    path = _write(data, tmp_path / "wide.yaml")  # every figure is valid on its own
     with pytest.raises(ScenarioError) as raised:
-        build_model(loaded.scenario)
-    (issue,) = raised.value.issues
+        load_scenario(path)  # refused at validation, before any build
+    (issue,) = [i for i in raised.value.issues if i.severity == "error"]
     assert issue.path == "pools.csr_tiny.budget.2025"
+    assert issue.file.endswith("wide.yaml") and issue.line > 0  # at the smallest figure's line
     text = issue.render()
     for needed in ("pools.csr_tiny.budget.2025 = 1 rupiah", "pools.dak_huge.budget.2025 = 3e+14 rupiah",
                    f"{MAX_SPAN:.0e}", "span 3e+14 times"):
         assert needed in text, text
-    assert money_range_issues(loaded.scenario) == [issue]  # what validation may call
+    # the model keeps its own guard for a scenario that bypassed validation
+    unchecked = Scenario.model_validate(_model_fields(path))
+    with pytest.raises(ScenarioError) as built:
+        build_model(unchecked)
+    assert [i.message for i in built.value.issues] == [issue.message]
     with pytest.raises(ScenarioError):
-        api.solve_file(tmp_path / "wide.yaml")
+        api.solve_file(path)
+
+
+def _model_fields(path: Path) -> dict[str, Any]:
+    """The scenario's fields, validated by the schema alone (no cross-checks, no magnitudes)."""
+    from ssk_optimize.scenario.loading import load_merged
+    from ssk_optimize.scenario.rules import resolve_rules
+
+    data, locations, _ = load_merged(path)
+    rules, _ = resolve_rules(data.get("rules"), locations)
+    return {**data, "rules": rules}
 
 
 def test_lamandau_is_well_inside_the_span() -> None:
