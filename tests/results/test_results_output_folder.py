@@ -144,7 +144,9 @@ def test_default_folders() -> None:
     assert output.default_folder(".") == Path("results/scenario")
     assert output.default_folder(".hidden") == Path("results/hidden")
     one = output.default_folder("x", ["a=1", "b=2"])
-    assert one == output.default_folder("x", ["b=2", "a=1"]) != output.default_folder("x", ["a=1"])
+    assert one == output.default_folder("x", ["a=1", "b=2"]) != output.default_folder("x", ["a=1"])
+    # overrides apply in turn: the same texts in another order are another run
+    assert one != output.default_folder("x", ["b=2", "a=1"])
     assert one.name.startswith("x-") and len(one.name) == len("x-") + 8
 
 
