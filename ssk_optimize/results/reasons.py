@@ -1,24 +1,33 @@
 """Why a programme is on the waiting list (daftar tunggu): one reason from a fixed vocabulary.
 
-Checked in this order, the first that applies wins, and ``limiting_detail`` names the pools,
-prerequisites or rules involved:
+The rules are those of ``docs/formulation.md`` section 9. In short: every year of a waiting
+programme's window is examined for what stopped it taking more capital money in that year, and
+the years' findings are ranked:
 
-- ``fully_funded``        delivered in full (not on the waiting list);
-- ``no_eligible_source``  no pool may legally fund it (the rule excluding each source is named);
-- ``readiness``           a prerequisite was not complete in time (a readiness row binds);
-- ``year_window``         every eligible pool is fully used inside its years, while eligible
-                          money is left outside them;
-- ``pool_exhausted``      every eligible pool is fully used in every year of its window;
-- ``om_burden``           the O&M its assets would create cannot be paid (no O&M-eligible pool,
-                          or those pools are fully used in a later year);
-- ``share_cap``           a share rule binds (masyarakat share, DAK supporting cap, matching,
-                          per-region limit of a shared pool);
-- otherwise ``pool_exhausted`` with the pool-years that are fully used (the rest of the eligible
-  money went to programmes ranked higher by targets or priority).
+1. ``fully_funded``        delivered in full (not on the waiting list);
+2. ``no_eligible_source``  no pool may legally fund it (the rule excluding each source is named);
+3. ``readiness``           in some year money was open to it, but a prerequisite it could still have
+                           waited on (not complete, able to start earlier) held it back; or a
+                           prerequisite can never be done before its window closes;
+4. ``om_burden``           in some year capital money was open, but the O&M of a unit built then
+                           finds no O&M pool with room in a later horizon year (or none may pay it);
+5. ``share_cap``           in some year its pools had money, but only behind a share rule of the
+                           programme (per-region ceiling of a pool it may use, masyarakat share,
+                           matching, DAK supporting cap);
+6. ``year_window``         its pools are fully used in every open year of its window while eligible
+                           money is left outside it;
+7. ``pool_exhausted``      its pools are fully used in every open year (the money went to programmes
+                           ranked higher), or, for whole-unit programmes, what is left is too little
+                           for the next unit.
+
+``limiting_detail`` starts with the programme's name (``name``, else its id) and names the
+pools, years, prerequisites or rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,7 +40,25 @@ from ssk_optimize.solve.solution import Solution
 
 REASONS = ("fully_funded", "no_eligible_source", "readiness", "pool_exhausted", "om_burden",
            "share_cap", "year_window")
-BINDING = 1e-7
+LIMIT_REL = 1e-5  # money left under a limit (budget, per_region max) below this share of it ...
+ROOM_SHARE = 1e-5  # ... or below this share of the programme's own yearly cost is no room
+SHARE_TOL = 1e-6  # shares of a programme (readiness, masyarakat, matching rows)
+BINDING = 1e-7  # scaled slack of a DAK supporting row
+TOO_LITTLE = "remaining eligible money is too little for the next unit"
+
+
+@dataclass
+class _Facts:
+    """Per-run arrays the yearly checks read."""
+
+    free: np.ndarray  # pool x year: budget - used
+    limit: np.ndarray  # pool x year: budget
+    left: np.ndarray  # pool x region x year: per_region max - the region's money (inf: no max)
+    high: np.ndarray  # pool: per_region max (NaN: none)
+    cum: np.ndarray  # programme x year: share delivered by the end of the year
+    masyarakat: set[tuple[int, int]]  # (program_row, t) whose masyarakat row binds
+    matching: dict[tuple[int, int], set[str]]  # (program_row, t) -> sources whose rule binds
+    supporting: set[tuple[int, int]]  # (pool_row, t) DAK supporting caps at work
 
 
 def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
@@ -43,32 +70,28 @@ def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
     detail = np.full(n, "", dtype=object)
     assert solution.x is not None
     slack = _slack(model, solution.x)
-    full = _exhausted(values.used, ix.budget)
-    pool_names = ix.pools["pool"].to_numpy(dtype=object)
-    fund = ix.fund[["program_row", "pool_row", "t"]]
-    fund_full = full[fund["pool_row"].to_numpy(), fund["t"].to_numpy()]
-    all_full = pd.Series(fund_full).groupby(fund["program_row"].to_numpy()).all()
-    checks = [
-        ("no_eligible_source", _no_source(model, waiting)),
-        ("readiness", _readiness(model, slack, n)),
-        ("year_window", _year_window(model, values, n)),
-        ("pool_exhausted", {int(p): "" for p in all_full.index[all_full.to_numpy()]}),
-        ("om_burden", _om_burden(model, full, set(np.flatnonzero(waiting).tolist()))),
-        ("share_cap", _share_caps(model, values, slack)),
-    ]
-    for name, found in checks:
-        for row, text in found.items():
-            if reason[row] == "":
-                reason[row], detail[row] = name, text
-    reason[reason == ""] = "pool_exhausted"
-    unexplained = np.flatnonzero((reason == "pool_exhausted") & (detail == ""))
-    used_up = fund[fund_full & fund["program_row"].isin(unexplained).to_numpy()]
-    for row, group in used_up.groupby("program_row"):
-        detail[_int(row)] = _pool_years(group, pool_names, ix.years)
-    detail[unexplained] = np.where(detail[unexplained] == "",
-                                   "remaining eligible money is too little for the next unit",
-                                   detail[unexplained])
+    names = _names(model)
+    for row, text in _no_source(model, waiting).items():
+        reason[row], detail[row] = "no_eligible_source", f"{names[row]}: {text}"
+    facts = _facts(model, values, slack)
+    fund = _by_program(ix.fund)
+    om = _by_program(ix.om)
+    for row in np.flatnonzero(waiting & (reason == "")).tolist():
+        found, text = _explain(model, facts, row, fund.get(row), om.get(row), names)
+        reason[row], detail[row] = found, f"{names[row]}: {text}"
     return reason, detail
+
+
+def _names(model: BuiltModel) -> np.ndarray:
+    programs = model.index.programs
+    ids = programs["program"].to_numpy(dtype=object)
+    given = programs["name"].to_numpy(dtype=object)
+    return np.array([str(g) if isinstance(g, str) and g.strip() else str(i)
+                     for g, i in zip(given, ids, strict=True)], dtype=object)
+
+
+def _by_program(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    return {_int(row): group[["pool_row", "t"]] for row, group in frame.groupby("program_row")}
 
 
 def _slack(model: BuiltModel, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -79,8 +102,190 @@ def _slack(model: BuiltModel, x: npt.NDArray[np.float64]) -> npt.NDArray[np.floa
     return np.minimum(upper, lower)
 
 
-def _exhausted(used: npt.NDArray[np.float64], budget: npt.NDArray[np.float64]) -> np.ndarray:
-    return used >= budget * (1.0 - 1e-6) - 1e-9
+def _has_room(left: float, limit: float, own: float) -> bool:
+    """Money left under a limit counts only above ``LIMIT_REL`` of the limit and ``ROOM_SHARE``
+    of the programme's own money that year (``own``): the stage holds let a later stage trade
+    that much away, and less than that is noise, not money the programme was refused."""
+    return bool(left > max(LIMIT_REL * limit, ROOM_SHARE * own) + 1e-9)
+
+
+def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
+    ix = model.index
+    high = ix.pools["per_region_max"].to_numpy(dtype=float)
+    left = np.full((len(ix.pools), len(ix.regions), ix.n_years), np.inf)
+    left[np.isfinite(high)] = high[np.isfinite(high), None, None]
+    money = values.money[(values.money["program_row"] >= 0)
+                         & np.isfinite(high[values.money["pool_row"].to_numpy()])]
+    if len(money):
+        totals = money.groupby(["pool_row", "region_row", "t"])["amount"].sum()
+        for (b, r, t), amount in totals.items():
+            left[b, r, t] = high[b] - amount
+    quantity = ix.programs["quantity"].to_numpy(dtype=float)
+    cum = np.cumsum(values.units, axis=1) / np.where(quantity > 0, quantity, 1.0)[:, None]
+    masyarakat: set[tuple[int, int]] = set()
+    keys = model.family_keys.get("masyarakat_share")
+    if keys is not None:
+        bind = keys[slack[keys["row"].to_numpy()] <= SHARE_TOL]
+        masyarakat = {(_int(p), _int(t)) for p, t in zip(bind["program_row"], bind["t"], strict=True)}
+    matching: dict[tuple[int, int], set[str]] = {}
+    keys = model.family_keys.get("matching")
+    if keys is not None:
+        bind = keys[slack[keys["row"].to_numpy()] <= SHARE_TOL]
+        for p, t, s in zip(bind["program_row"], bind["t"], bind["source"], strict=True):
+            matching.setdefault((_int(p), _int(t)), set()).add(str(s))
+    supporting: set[tuple[int, int]] = set()
+    keys = model.family_keys.get("dak_supporting")
+    if keys is not None and len(keys):
+        # a cap binds only where its pool spends money that year (0 <= 0 is not a cap at work)
+        spends = values.used[keys["pool_row"].to_numpy(), keys["t"].to_numpy()] > 0
+        bind = keys[(slack[keys["row"].to_numpy()] <= BINDING) & spends]
+        supporting = {(_int(b), _int(t)) for b, t in zip(bind["pool_row"], bind["t"], strict=True)}
+    return _Facts(ix.budget - values.used, ix.budget, left, high, cum, masyarakat, matching, supporting)
+
+
+def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | None,
+             om: pd.DataFrame | None, names: np.ndarray) -> tuple[str, str]:
+    """The reason and detail (without the name) of one waiting programme with fund columns."""
+    ix = model.index
+    scenario = ix.scenario
+    first, last = int(ix.years[0]), ix.n_years - 1
+    program = ix.programs.iloc[row]
+    start, end = _int(program["start"]) - first, _int(program["end"]) - first
+    pool_ids = ix.pools["pool"].to_numpy(dtype=object)
+    sources = ix.pools["source"].to_numpy(dtype=object)
+    region = _int(list(ix.regions["region"]).index(program["region"]))
+    positions = {p: i for i, p in enumerate(ix.programs["program"])}
+    prereqs = [positions[q] for q in scenario.programs[row].requires]
+    q_start = {q: _int(ix.programs["start"].iat[q]) - first for q in prereqs}
+    partners: dict[str, set[str]] = {str(m.source): {str(s) for s in m.partners}
+                                     for m in scenario.rules.matching}
+    assert fund is not None
+    caps = _pools_by_year(fund)
+    oms = _pools_by_year(om) if om is not None else {}
+    om_rate = float(ix.programs["om_rate"].to_numpy(dtype=float)[row])
+    whole_cost = float(np.nanmax(ix.cost[row])) * float(ix.programs["quantity"].to_numpy(dtype=float)[row])
+
+    def room(b: int, t: int, own: float = whole_cost) -> bool:
+        return _has_room(facts.free[b, t], facts.limit[b, t], own)
+
+    def capped(b: int, t: int, own: float = whole_cost) -> bool:
+        if not np.isfinite(facts.high[b]):
+            return False
+        return not _has_room(facts.left[b, region, t], facts.high[b], own)
+
+    # readiness rows at work: the prerequisite could have delivered before t and is not complete
+    waits: dict[int, set[int]] = {}
+    for t in range(start, end + 1):
+        for q in prereqs:
+            done = facts.cum[q, t - 1] if t > 0 else 0.0
+            if q_start[q] < t and done < 1 - SHARE_TOL and facts.cum[row, t] >= done - SHARE_TOL:
+                waits.setdefault(t, set()).add(q)
+    closed = [t for t in range(start, end + 1) if any(q_start[q] >= t for q in prereqs)]
+    kinds: dict[str, list[tuple[int, Any]]] = {}
+    full_years: list[tuple[int, int]] = []  # (pool_row, t) fully used in open years
+    for t in range(start, end + 1):
+        if t in closed:
+            continue
+        pools = caps.get(t, [])
+        with_room = [b for b in pools if room(b, t)]
+        full_years += [(b, t) for b in pools if not room(b, t)]
+        if not with_room:
+            kinds.setdefault("pool", []).append((t, None))
+            continue
+        rules: list[str] = []
+        open_pools = []
+        for b in with_room:
+            if capped(b, t):
+                rules.append(f"per_region limit of {pool_ids[b]} reached by {program['region']}")
+            elif sources[b] == "MASYARAKAT" and (row, t) in facts.masyarakat:
+                rules.append(f"masyarakat_share rule binds on {pool_ids[b]}")
+            elif (program["kind"] == "supporting" and sources[b] == "DAK"
+                  and (b, t) in facts.supporting):
+                rules.append(f"DAK supporting-cost cap of {pool_ids[b]} binds")
+            else:
+                open_pools.append(b)
+        for s in facts.matching.get((row, t), set()):
+            if not any(sources[b] in partners.get(s, set()) for b in open_pools):
+                dropped = [b for b in open_pools if sources[b] == s]
+                rules += [f"matching rule binds: {pool_ids[b]} ({s}) needs "
+                          f"{', '.join(sorted(partners.get(s, set())))} money" for b in dropped]
+                open_pools = [b for b in open_pools if sources[b] != s]
+        if not open_pools:
+            kinds.setdefault("share_cap", []).append((t, rules))
+            continue
+        held = set().union(*[waits[u] for u in waits if u >= t]) if waits else set()
+        if held:
+            kinds.setdefault("readiness", []).append((t, held))
+            continue
+        burden = _om_blocked(t, last, om_rate, oms, om is None,
+                             lambda b, u: room(b, u, om_rate * whole_cost)
+                             and not capped(b, u, om_rate * whole_cost))
+        if burden is not None:
+            kinds.setdefault("om_burden", []).append((t, burden))
+            continue
+        kinds.setdefault("free", []).append((t, open_pools))
+
+    years = ix.years
+    if "readiness" in kinds:
+        found = sorted({names[q] for _, held in kinds["readiness"] for q in held})
+        binding = sorted({int(years[u]) for u in waits})
+        return "readiness", f"waits for {', '.join(found)} (binding in {_span(binding)})"
+    if not any(kinds.values()):  # every year closed by a prerequisite that cannot finish earlier
+        found = sorted({names[q] for q in prereqs if q_start[q] >= end})
+        earliest = max(q_start[q] for q in prereqs) + first
+        return "readiness", (f"waits for {', '.join(found)}, which cannot be complete before "
+                             f"the end of {earliest}, while its own years end in {_int(program['end'])}")
+    if "om_burden" in kinds:
+        texts = [text for _, text in kinds["om_burden"]]
+        if any(text == "" for text in texts):
+            return "om_burden", "no pool may pay the O&M of its assets (om rules)"
+        cells = sorted({cell for text in texts for cell in text})
+        return "om_burden", "O&M pools fully used: " + _pool_years(cells, pool_ids, years)
+    if "share_cap" in kinds:
+        rules = sorted({text for _, texts in kinds["share_cap"] for text in texts})
+        spans = _span(sorted(int(years[t]) for t, _ in kinds["share_cap"]))
+        return "share_cap", f"{'; '.join(rules)} in {spans}"
+    used_up = _pool_years(sorted(set(full_years)), pool_ids, years)
+    if "free" in kinds:
+        left = sorted({(b, t) for t, pools in kinds["free"] for b in pools})
+        where = _pool_years(left, pool_ids, years).replace("fully used", "has money left")
+        if not bool(program["divisible"]):
+            return "pool_exhausted", f"{TOO_LITTLE} ({where})"
+        return "pool_exhausted", "; ".join(filter(None, [used_up, f"{where}, no rule found "
+                                                                  "that keeps it from the programme"]))
+    window = set(range(start, end + 1))
+    eligible = sorted({b for pools in caps.values() for b in pools})
+    outside = [(b, u) for b in eligible for u in range(ix.n_years)
+               if u not in window and room(b, u)]
+    if outside:
+        span = _span(list(range(_int(program["start"]), _int(program["end"]) + 1)))
+        where = _pool_years(outside, pool_ids, years).replace("fully used", "has money")
+        return "year_window", (f"eligible money is left only outside its years {span}: {where}; "
+                               f"inside: {used_up}")
+    return "pool_exhausted", used_up
+
+
+def _pools_by_year(frame: pd.DataFrame) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for b, t in zip(frame["pool_row"].tolist(), frame["t"].tolist(), strict=True):
+        found.setdefault(int(t), []).append(int(b))
+    return found
+
+
+def _om_blocked(t: int, last: int, om_rate: float, oms: dict[int, list[int]], no_columns: bool,
+                open_cell: Callable[[int, int], bool]) -> list[tuple[int, int]] | str | None:
+    """O&M of a unit built in year t: ``""`` when no pool may pay it, the full (pool, year) cells
+    of the first later year without room, or None when every later year has room."""
+    if om_rate <= 0 or t >= last:
+        return None
+    if no_columns:
+        return ""
+    for u in range(t + 1, last + 1):
+        pools = oms.get(u, [])
+        if not any(open_cell(b, u) for b in pools):
+            return [(b, v) for v in range(t + 1, last + 1) for b in oms.get(v, [])
+                    if not open_cell(b, v)]
+    return None
 
 
 def _no_source(model: BuiltModel, waiting: npt.NDArray[np.bool_]) -> dict[int, str]:
@@ -98,94 +303,14 @@ def _no_source(model: BuiltModel, waiting: npt.NDArray[np.bool_]) -> dict[int, s
     return found
 
 
-def _readiness(model: BuiltModel, slack: np.ndarray, n: int) -> dict[int, str]:
-    keys = model.family_keys.get("readiness")
-    if keys is None or keys.empty:
-        return {}
-    binding = keys[slack[keys["row"].to_numpy()] <= BINDING]
-    names = model.index.programs["program"].to_numpy(dtype=object)
-    found: dict[int, str] = {}
-    for row, group in binding.groupby("program_row"):
-        waits = sorted({names[q] for q in group["prerequisite_row"]})
-        years = sorted(int(model.index.years[t]) for t in group["t"].unique())
-        found[_int(row)] = f"waits for {', '.join(waits)} (binding in {_span(years)})"
-    return found
-
-
-def _om_burden(model: BuiltModel, full: np.ndarray, waiting: set[int]) -> dict[int, str]:
-    ix = model.index
-    found: dict[int, str] = {}
-    rates = ix.programs["om_rate"].to_numpy(dtype=float)
-    starts = ix.programs["start"].to_numpy()
-    has_om = set(ix.om["program_row"].unique().tolist())
-    for row in waiting:
-        if rates[row] > 0 and row not in has_om and starts[row] < ix.years[-1]:
-            found[row] = "no pool may pay the O&M of its assets (om rules)"
-    om = ix.om[ix.om["program_row"].isin(waiting)]
-    flag = full[om["pool_row"].to_numpy(), om["t"].to_numpy()]
-    all_full = pd.Series(flag).groupby(om["program_row"].to_numpy()).all()
-    burdened = om[om["program_row"].isin(all_full.index[all_full.to_numpy()])]
-    pool_names = ix.pools["pool"].to_numpy(dtype=object)
-    for key, group in burdened.groupby("program_row"):
-        found[_int(key)] = "O&M pools fully used: " + _pool_years(group, pool_names, ix.years)
-    return found
-
-
-def _share_caps(model: BuiltModel, values: Values, slack: np.ndarray) -> dict[int, str]:
-    ix = model.index
-    found: dict[int, list[str]] = {}
-    for family in ("masyarakat_share", "matching"):
-        keys = model.family_keys.get(family)
-        if keys is None:
-            continue
-        for row in keys[slack[keys["row"].to_numpy()] <= BINDING]["program_row"].unique():
-            found.setdefault(_int(row), []).append(f"{family} rule binds")
-    per_region = model.family_keys.get("per_region")
-    if per_region is not None:
-        binding = per_region[slack[per_region["row"].to_numpy()] <= BINDING]
-        regions = ix.programs["region"].to_numpy(dtype=object)
-        for _, key in binding.iterrows():
-            pool = ix.pools["pool"].iat[_int(key["pool_row"])]
-            for row in np.flatnonzero(regions == key["region"]):
-                found.setdefault(_int(row), []).append(f"per_region limit of {pool} binds")
-    supporting = model.family_keys.get("dak_supporting")
-    if supporting is not None and len(supporting):
-        # a cap binds only where its pool spends money that year (0 <= 0 is not a cap at work)
-        spends = values.used[supporting["pool_row"].to_numpy(), supporting["t"].to_numpy()] > 0
-        binding = supporting[(slack[supporting["row"].to_numpy()] <= BINDING) & spends]
-        kinds = ix.programs["kind"].to_numpy(dtype=object)
-        capped = ix.fund.merge(binding[["pool_row", "t"]], on=["pool_row", "t"])
-        capped = capped[kinds[capped["program_row"].to_numpy()] == "supporting"]
-        pools = ix.pools["pool"].to_numpy(dtype=object)
-        for key, group in capped.groupby("program_row"):
-            names = ", ".join(sorted({str(pools[b]) for b in group["pool_row"]}))
-            found.setdefault(_int(key), []).append(f"DAK supporting-cost cap of {names} binds")
-    return {row: "; ".join(sorted(set(texts))) for row, texts in found.items()}
-
-
-def _year_window(model: BuiltModel, values: Values, n: int) -> dict[int, str]:
-    ix = model.index
-    free = ix.budget - values.used > ix.budget * 1e-6 + 1e-9
-    found: dict[int, str] = {}
-    capex = ix.pairs[ix.pairs["capex"]]
-    for row, group in capex.groupby("program_row"):
-        start = int(ix.programs["start"].to_numpy()[_int(row)]) - int(ix.years[0])
-        end = int(ix.programs["end"].to_numpy()[_int(row)]) - int(ix.years[0])
-        pools = group["pool_row"].to_numpy()
-        inside = free[pools, start:end + 1].any()
-        outside = free[pools, :start].any() or free[pools, end + 1:].any()
-        if outside and not inside:
-            found[_int(row)] = (f"eligible money is left only outside its years "
-                               f"{int(ix.years[start])}-{int(ix.years[end])}")
-    return found
-
-
-def _pool_years(frame: pd.DataFrame, pool_names: np.ndarray, years: np.ndarray) -> str:
+def _pool_years(cells: list[tuple[int, int]], pool_names: np.ndarray, years: np.ndarray) -> str:
     """``dak_x, apbd_x fully used in 2025-2029; csr_x fully used in 2027``: pools grouped by span."""
+    by_pool: dict[int, list[int]] = {}
+    for b, t in cells:
+        by_pool.setdefault(b, []).append(int(years[t]))
     by_span: dict[str, list[str]] = {}
-    for pool_row, group in frame.groupby("pool_row"):
-        span = _span(sorted(int(years[t]) for t in group["t"].unique()))
-        by_span.setdefault(span, []).append(str(pool_names[_int(pool_row)]))
+    for b in sorted(by_pool):
+        by_span.setdefault(_span(sorted(set(by_pool[b]))), []).append(str(pool_names[b]))
     return "; ".join(f"{', '.join(pools)} fully used in {span}" for span, pools in by_span.items())
 
 
