@@ -155,7 +155,8 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
     sources = ix.pools["source"].to_numpy(dtype=object)
     region = _int(list(ix.regions["region"]).index(program["region"]))
     positions = {p: i for i, p in enumerate(ix.programs["program"])}
-    prereqs = [positions[q] for q in scenario.programs[row].requires]
+    requires = {p.id: p.requires for p in scenario.programs}  # by id: rows need not follow the file
+    prereqs = sorted(positions[q] for q in requires[program["program"]])
     q_start = {q: _int(ix.programs["start"].iat[q]) - first for q in prereqs}
     partners: dict[str, set[str]] = {str(m.source): {str(s) for s in m.partners}
                                      for m in scenario.rules.matching}
