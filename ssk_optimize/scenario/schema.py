@@ -49,6 +49,8 @@ MAX_WEIGHT = 1e6
 MAX_QUANTITY = 1e9
 #: The smallest quantity (a thousandth of a unit: 1 m of a km of drainage).
 MIN_QUANTITY = 1e-3
+#: The smallest non-zero O&M rate: below it the O&M rows are scaled past what a double holds.
+MIN_OM_RATE = 1e-6
 #: HiGHS aborts the process when asked for far more threads than it can start.
 MAX_THREADS = 64
 
@@ -228,6 +230,14 @@ class Program(Frozen):
         quantity = info.data.get("quantity")  # absent when quantity itself is invalid
         if quantity is not None and value > quantity:
             raise ValueError(f"min_quantity {value:g} exceeds quantity {quantity:g}")
+        return value
+
+    @field_validator("om_rate")
+    @classmethod
+    def _meaningful_om_rate(cls, value: float) -> float:
+        if 0 < value < MIN_OM_RATE:
+            raise ValueError(f"om_rate {value:g} is below {MIN_OM_RATE:g} (0.0001% of the capital "
+                             "cost a year); write 0 for no O&M")
         return value
 
     @field_validator("years")
