@@ -59,6 +59,9 @@ class _Facts:
     masyarakat: set[tuple[int, int]]  # (program_row, t) whose masyarakat row binds
     matching: dict[tuple[int, int], set[str]]  # (program_row, t) -> sources whose rule binds
     supporting: set[tuple[int, int]]  # (pool_row, t) DAK supporting caps at work
+    prereqs: dict[int, list[int]]  # program_row -> prerequisite rows (matched by id)
+    region_of: np.ndarray  # program_row -> region row
+    partners: dict[str, set[str]]  # matching source -> partner source types
 
 
 def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
@@ -140,31 +143,36 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
         spends = values.used[keys["pool_row"].to_numpy(), keys["t"].to_numpy()] > 0
         bind = keys[(slack[keys["row"].to_numpy()] <= BINDING) & spends]
         supporting = {(_int(b), _int(t)) for b, t in zip(bind["pool_row"], bind["t"], strict=True)}
-    return _Facts(ix.budget - values.used, ix.budget, left, high, cum, masyarakat, matching, supporting)
+    positions = {p: i for i, p in enumerate(ix.programs["program"])}
+    # by id: the index's rows need not follow the scenario's list order
+    prereqs = {positions[p.id]: sorted(positions[q] for q in p.requires)
+               for p in ix.scenario.programs}
+    regions = {r: i for i, r in enumerate(ix.regions["region"])}
+    region_of = np.array([regions[r] for r in ix.programs["region"]], dtype=np.int64)
+    partners = {str(m.source): {str(s) for s in m.partners} for m in ix.scenario.rules.matching}
+    return _Facts(ix.budget - values.used, ix.budget, left, high, cum, masyarakat, matching,
+                  supporting, prereqs, region_of, partners)
 
 
 def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | None,
              om: pd.DataFrame | None, names: np.ndarray) -> tuple[str, str]:
     """The reason and detail (without the name) of one waiting programme with fund columns."""
     ix = model.index
-    scenario = ix.scenario
     first, last = int(ix.years[0]), ix.n_years - 1
     program = ix.programs.iloc[row]
     start, end = _int(program["start"]) - first, _int(program["end"]) - first
     pool_ids = ix.pools["pool"].to_numpy(dtype=object)
     sources = ix.pools["source"].to_numpy(dtype=object)
-    region = _int(list(ix.regions["region"]).index(program["region"]))
-    positions = {p: i for i, p in enumerate(ix.programs["program"])}
-    requires = {p.id: p.requires for p in scenario.programs}  # by id: rows need not follow the file
-    prereqs = sorted(positions[q] for q in requires[program["program"]])
+    region = _int(facts.region_of[row])
+    prereqs = facts.prereqs[row]
     q_start = {q: _int(ix.programs["start"].iat[q]) - first for q in prereqs}
-    partners: dict[str, set[str]] = {str(m.source): {str(s) for s in m.partners}
-                                     for m in scenario.rules.matching}
+    partners = facts.partners
     assert fund is not None
     caps = _pools_by_year(fund)
     oms = _pools_by_year(om) if om is not None else {}
     om_rate = float(ix.programs["om_rate"].to_numpy(dtype=float)[row])
-    whole_cost = float(np.nanmax(ix.cost[row])) * float(ix.programs["quantity"].to_numpy(dtype=float)[row])
+    quantity = float(ix.programs["quantity"].to_numpy(dtype=float)[row])
+    whole_cost = float(np.nanmax(ix.cost[row])) * quantity
 
     def room(b: int, t: int, own: float = whole_cost) -> bool:
         return _has_room(facts.free[b, t], facts.limit[b, t], own)
