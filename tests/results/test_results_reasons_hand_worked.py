@@ -41,6 +41,8 @@ def solve_tiny(name: str, folder: Path, solver: str) -> RunResult:
     assert result.solution.is_optimal, result.solution.notes
     assert result.folder is not None
     assert check_run_folder(result.folder) == []
+    assert_no_divisible_too_little(result)
+    assert_details_start_with_the_name(result)
     return result
 
 
@@ -67,6 +69,18 @@ def assert_no_divisible_too_little(result: RunResult) -> None:
     for program, detail in zip(frame["program"], frame["limiting_detail"], strict=True):
         if divisible[program]:
             assert TOO_LITTLE not in str(detail), (program, detail)
+
+
+def assert_details_start_with_the_name(result: RunResult) -> None:
+    """Every waiting programme's detail starts with its name as written (the id without one)."""
+    frame = result.tables.programs
+    names = {p.id: p.name or p.id for p in result.loaded.scenario.programs}
+    for program, waiting, detail in zip(frame["program"], frame["waiting_list"],
+                                        frame["limiting_detail"], strict=True):
+        if waiting:
+            assert str(detail).startswith(f"{names[program]}: "), (program, detail)
+        else:
+            assert detail == "", (program, detail)
 
 
 # --- readiness ----------------------------------------------------------------------------
@@ -172,7 +186,6 @@ def test_per_region_ceiling_shaved_by_the_tie_break(tmp_path: Path, solver: str)
     assert_reason(result, "plant_alpha", "pool_exhausted", "IPLT Alpha", TOO_LITTLE,
                   "apbd_alpha")
     assert_reason(result, "tangki_beta", "fully_funded")
-    assert_no_divisible_too_little(result)
 
 
 def test_per_region_ceiling_is_not_charged_to_ineligible_programmes(tmp_path: Path,
