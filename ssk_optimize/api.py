@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from ssk_optimize.results.output import check_output_folder, default_folder
 from ssk_optimize.results.tables import RunTables, tabulate
 from ssk_optimize.results.writer import write_run
 from ssk_optimize.scenario import LoadedScenario, load_scenario
+from ssk_optimize.scenario.canonical import canonical_scenario
 from ssk_optimize.scenario.summary import ScenarioSummary, summarise
 from ssk_optimize.solve.base import SolverOptions
 from ssk_optimize.solve.lexicographic import solve_stages
@@ -80,6 +81,10 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     (UsageError otherwise, nothing changed): ``output`` is checked before the scenario is read,
     the default folder right after, both before anything is built or solved.
 
+    ``result.loaded.scenario`` is the scenario in canonical order (by id,
+    :mod:`ssk_optimize.scenario.canonical`), the order of the model's rows and of
+    ``scenario.resolved.yaml``.
+
     Returns whatever the solver reached; callers test ``result.solution.is_optimal`` (the CLI
     exits 3 when it is not). Raises ScenarioError (invalid input) or SolverUnavailable.
     """
@@ -88,7 +93,10 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     target = None if output is None else check_output_folder(output, inputs=(path,))
     clock = time.perf_counter()
     say("Reading scenario")
+    # canonical order (regions, pools, programmes by id), the order the model is built in, so
+    # `loaded.scenario`, the model's rows and `scenario.resolved.yaml` agree whatever the files' order
     loaded = load_scenario(path, overrides)
+    loaded = replace(loaded, scenario=canonical_scenario(loaded.scenario))
     if target is None and default_output:
         target = check_output_folder(default_folder(loaded.scenario.scenario, loaded.overrides),
                                      inputs=loaded.files)

@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ssk_optimize.model.scaling import canonical_rupiah, check_money_range, choose_money_scale
+from ssk_optimize.scenario.canonical import canonical_scenario
 from ssk_optimize.scenario.eligibility import eligible_pairs, program_frame
 from ssk_optimize.scenario.schema import Scenario
 from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT, SOURCE_TYPES
@@ -37,7 +38,7 @@ class ProblemIndex:
     scenario: Scenario
     years: npt.NDArray[np.int64]
     money_scale: float
-    programs: pd.DataFrame  # one row per programme, scenario order
+    programs: pd.DataFrame  # one row per programme, by id (canonical order)
     cost: FloatMatrix  # programme x year unit cost (NaN outside the window)
     regions: pd.DataFrame
     households: FloatMatrix  # region x year
@@ -78,7 +79,14 @@ class ProblemIndex:
 
 
 def build_index(scenario: Scenario) -> ProblemIndex:
-    """Turn a validated scenario into index arrays and variable blocks."""
+    """Turn a validated scenario into index arrays and variable blocks.
+
+    The scenario is put in canonical order first (:func:`canonical_scenario`: regions, pools and
+    programmes by id, mapping keys sorted), so every row, column and derived set follows the ids
+    and the LP is the same whatever the order of the files; ``ProblemIndex.scenario`` is that
+    canonical scenario, and its positions are the ``*_row`` numbers.
+    """
+    scenario = canonical_scenario(scenario)
     years = np.arange(scenario.horizon[0], scenario.horizon[1] + 1, dtype=np.int64)
     programs = _programs(scenario)
     cost = _cost_matrix(scenario, years)

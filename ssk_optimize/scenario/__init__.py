@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ssk_optimize.errors import Issue
+from ssk_optimize.scenario.canonical import canonical_scenario
 from ssk_optimize.scenario.loading import load_merged
 from ssk_optimize.scenario.overrides import apply_overrides
 from ssk_optimize.scenario.schema import Pool, Program, Region, Scenario
@@ -39,7 +40,8 @@ class LoadedScenario:
 
     @property
     def sha256(self) -> str:
-        """Hash of the resolved scenario: two runs with the same hash solved the same model."""
+        """Hash of the resolved scenario (order-independent): two runs with the same hash solved
+        the same model."""
         return scenario_sha256(self.scenario)
 
 
@@ -58,8 +60,14 @@ def scenario_dict(scenario: Scenario) -> dict[str, object]:
 
 
 def scenario_sha256(scenario: Scenario) -> str:
-    """A stable hash of the resolved scenario."""
-    text = json.dumps(scenario_dict(scenario), sort_keys=True, separators=(",", ":"))
+    """A stable hash of the resolved scenario, whatever the order of its entries.
+
+    Hashed in canonical order (:func:`~ssk_optimize.scenario.canonical.canonical_scenario`, the
+    order the model is built in), so the same scenario written in another order has the same hash,
+    as it has the same LP and plan.
+    """
+    data = scenario_dict(canonical_scenario(scenario))
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

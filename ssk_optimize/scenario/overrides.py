@@ -4,7 +4,8 @@ A path is dotted keys; a list of mappings is entered by item id (``pools.dak_lam
 selector that may match many items (``pools[source=DAK]``, ``programs[*]``); a list of plain values
 by position (``horizon.1``). Multiplying a mapping scales every number inside it; ``budget*=`` (or
 ``+=``) on a pool projected from ``base`` scales ``base.amount``. Values are read as YAML with the
-same safety rules as scenario files (no tags).
+same safety rules as scenario files (no tags). A number computed by ``*=`` or ``+=`` is rounded
+to 12 significant digits, so an override gives the figure a file would hold.
 
 An intermediate key must exist, unless it is a key of the scenario format (``rules``, ``objective``,
 ``solver``, a field such as ``serves``), a year or a source type: those start as an empty mapping,
@@ -15,6 +16,7 @@ so ``--set rules.bantuan_keuangan=true`` works on a file without a ``rules:`` bl
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -206,12 +208,21 @@ def _scale(value: Any, override: Override) -> Any:
         return value
     if isinstance(value, int | float):
         result = value * override.value if override.operator == "*=" else value + override.value
-        return result
+        return _significant(result)
     if isinstance(value, dict):
         return {k: _scale(v, override) for k, v in value.items()}
     if isinstance(value, list):
         return [_scale(v, override) for v in value]
     raise ScenarioError([_issue(override.text, f"{override.operator} needs numbers, found text")])
+
+
+def _significant(number: int | float) -> int | float:
+    """A computed number rounded to 12 significant digits (integers kept), so ``5200 * 0.7`` is
+    3640 as written in a file, not 3639.9999999999995: the override and the file it stands for
+    give the same resolved scenario and the same plan (docs/formulation.md, "Order and ties")."""
+    if isinstance(number, float) and math.isfinite(number):
+        return float(f"{number:.12g}")
+    return number
 
 
 def _unknown(override: Override, path: tuple[Any, ...], name: str, known: list[str]) -> Issue:
