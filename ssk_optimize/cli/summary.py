@@ -1,12 +1,27 @@
-"""The ten-second summary of a run: need/funded/gap, sources, coverage, waiting list."""
+"""The ten-second summary of a run: need/funded/gap, sources, coverage, waiting list.
+
+It renders what :mod:`ssk_optimize.results.summary` computes; user text (programme names, pool
+ids, details) is printed as written, never read as rich markup.
+"""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from ssk_optimize.api import RunResult
 from ssk_optimize.cli.render import money, out
+from ssk_optimize.results.summary import (
+    IndicativeMoney,
+    indicative_money,
+    top_prices,
+    waiting_list,
+)
+
+PRICES_SHOWN = 5  # pool-years whose shadow prices are put in words
 
 
 def render_run(result: RunResult, top: int = 10) -> None:
@@ -21,8 +36,11 @@ def render_run(result: RunResult, top: int = 10) -> None:
     tables = result.tables
     if tables.programs.empty:
         return
+    indicative = indicative_money(tables.allocations, tables.pools)
     _by_subsector(tables.allocations, tables.programs, unit)
-    _by_source(tables.pools, unit)
+    _by_source(tables.pools, unit, indicative)
+    _indicative(indicative, str(manifest["money_unit"]))
+    _prices(tables.pools, str(manifest["money_unit"]), _weighted(result))
     _coverage(tables.coverage)
     _waiting(tables.programs, unit, top)
 
@@ -49,18 +67,95 @@ def _by_subsector(allocations: pd.DataFrame, programs: pd.DataFrame, unit: str) 
     out.print(table)
 
 
-def _by_source(pools: pd.DataFrame, unit: str) -> None:
-    grouped = pools.groupby("source").agg(budget=("budget", "sum"), used=("used", "sum"),
-                                          price=("shadow_price_targets", "max"))
+def _by_source(pools: pd.DataFrame, unit: str, indicative: IndicativeMoney) -> None:
+    grouped = pools.groupby("source").agg(budget=("budget", "sum"), used=("used", "sum"))
     table = Table(title=f"Use of each source ({unit}, whole horizon)")
-    for column in ("source", "budget", "used", "used %", "max households per extra unit"):
+    columns = ["source", "budget", "used", "used %"]
+    if indicative.has_indicative_pools:
+        columns.append("of which indicative")
+    for column in columns:
         table.add_column(column, justify="left" if column == "source" else "right")
     for source, row in grouped.iterrows():
         share = row["used"] / row["budget"] * 100 if row["budget"] > 0 else 0.0
-        price = "" if pd.isna(row["price"]) else f"{row['price']:.3f}"
-        table.add_row(str(source), money(float(row["budget"])), money(float(row["used"])),
-                      f"{share:.0f}%", price)
+        cells = [escape(str(source)), money(float(row["budget"])), money(float(row["used"])),
+                 f"{share:.0f}%"]
+        if indicative.has_indicative_pools:
+            soft = indicative.by_source.get(str(source))
+            cells.append("" if soft is None else money(soft))
+        table.add_row(*cells)
     out.print(table)
+
+
+def _indicative(indicative: IndicativeMoney, money_unit: str) -> None:
+    """One line: the money resting on pools marked ``firm: false``, pool by pool."""
+    if not indicative.has_indicative_pools:
+        return
+    if indicative.amount > 0:
+        pools = ", ".join(f"{row.pool} ({row.source}) {_amount(float(row.amount))}"  # type: ignore[arg-type]
+                          for row in indicative.by_pool.itertuples())
+        out.print(f"Rp {_amount(indicative.amount)} {money_unit} ({indicative.share:.1%} of the money "
+                  f"allocated) rests on indicative pools not yet committed: {pools}.",
+                  markup=False)
+    if indicative.unused_pools:
+        out.print(f"Indicative pools not drawn on: {', '.join(indicative.unused_pools)}.",
+                  markup=False)
+
+
+def _prices(pools: pd.DataFrame, unit: str, weighted: bool) -> None:
+    """The highest shadow prices, in words, each with the budget range where it holds."""
+    priced = top_prices(pools, None)
+    if priced.empty:
+        return
+    households = "weighted households" if weighted else "households"
+    shown = priced.head(PRICES_SHOWN)
+    out.print(f"What one more {unit} would buy (top {len(shown)} of {len(priced)} pool-years "
+              f"with a non-zero shadow price):", markup=False)
+    for row in shown.itertuples():
+        effects = []
+        if row.shadow_price_targets:
+            value = float(row.shadow_price_targets)  # type: ignore[arg-type]
+            noun = households[:-1] if _number(value) == "1" else households
+            effects.append(f"avoids {_number(value)} {noun} of shortfall")
+        if row.shadow_price_priority:
+            value = float(row.shadow_price_priority)  # type: ignore[arg-type]
+            effects.append(f"adds {_number(value)} to priority-weighted completion")
+        validity = _validity(float(row.range_low), float(row.range_high), unit)  # type: ignore[arg-type]
+        out.print(f"  1 {unit} more in {row.pool} {row.year} {' and '.join(effects)}, "
+                  f"{validity}", markup=False)
+
+
+def _validity(low: float, high: float, unit: str) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return "(this solver gives no range over which the price holds)"
+    if math.isinf(low) and math.isinf(high):
+        return "at any budget level"
+    if math.isinf(high):
+        return f"valid while its budget stays from {_amount(low)} {unit} upward"
+    if math.isinf(low):
+        return f"valid while its budget stays up to {_amount(high)} {unit}"
+    return f"valid while its budget stays between {_amount(low)} and {_amount(high)} {unit}"
+
+
+def _amount(value: float) -> str:
+    """Money in a sentence: as in the tables, without a bare ``.00``."""
+    text = money(value)
+    return text[:-3] if text.endswith(".00") else text
+
+
+def _number(value: float) -> str:
+    """Three significant digits, no exponent down to 0.0001."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) < 1e-4:
+        return f"{value:.2e}"
+    text = f"{value:.3g}"
+    return text if "e" not in text else f"{value:f}".rstrip("0").rstrip(".")
+
+
+def _weighted(result: RunResult) -> bool:
+    """Whether stage 1 counts households with weights other than 1 (``objective.weights``)."""
+    weights = result.loaded.scenario.objective.weights
+    return any(float(w) != 1.0 for w in weights.values())
 
 
 def _coverage(coverage: pd.DataFrame) -> None:
@@ -77,16 +172,15 @@ def _coverage(coverage: pd.DataFrame) -> None:
 
 
 def _waiting(programs: pd.DataFrame, unit: str, top: int = 10) -> None:
-    waiting = programs[programs["waiting_list"]].sort_values(["gap", "program"],
-                                                              ascending=[False, True])
-    if waiting.empty:
+    count, waiting = waiting_list(programs, top)
+    if count == 0:
         out.print("Every programme is fully funded.")
         return
-    table = Table(title=f"Waiting list (daftar tunggu): {len(waiting)} programmes, "
-                        f"top {min(top, len(waiting))} by gap ({unit})")
+    table = Table(title=f"Waiting list (daftar tunggu): {count} programmes, "
+                        f"top {len(waiting)} by gap ({unit})")
     for column in ("programme", "funded", "gap", "reason", "detail"):
         table.add_column(column, justify="right" if column in ("funded", "gap") else "left")
-    for row in waiting.head(top).itertuples():
-        table.add_row(str(row.program), f"{row.funded_share:.0%}", money(float(row.gap)),  # type: ignore[arg-type]
-                      str(row.limiting_reason), str(row.limiting_detail))
+    for row in waiting.itertuples():
+        table.add_row(escape(str(row.label)), f"{row.funded_share:.0%}", money(float(row.gap)),  # type: ignore[arg-type]
+                      escape(str(row.limiting_reason)), escape(str(row.detail)))
     out.print(table)
