@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ssk_optimize.solve.pulp_backend import PulpBackend
+
 DATA_DIR = Path(__file__).parent / "data"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,3 +29,16 @@ def tiny_path() -> Path:
 def runner() -> CliRunner:
     """A click runner; ``result.stdout`` and ``result.stderr`` are kept apart."""
     return CliRunner()
+
+
+def _tiny_backends() -> list[str]:
+    names = ["highs"]
+    if PulpBackend("PULP_CBC_CMD", "cbc").available():
+        names.append("cbc")
+    return names
+
+
+@pytest.fixture(params=_tiny_backends())
+def solver(request: pytest.FixtureRequest) -> str:
+    """Every available backend, for hand-worked cases whose answer does not depend on the solver."""
+    return str(request.param)

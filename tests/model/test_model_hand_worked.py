@@ -21,25 +21,12 @@ from invariants import check_run_folder
 
 from ssk_optimize.api import RunResult, solve_file
 from ssk_optimize.errors import NotOptimal
-from ssk_optimize.solve.pulp_backend import PulpBackend
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 REL = 1e-6
 
 Key = tuple[str, str, int, str]
 
-
-def _backends() -> list[str]:
-    names = ["highs"]
-    if PulpBackend("PULP_CBC_CMD", "cbc").available():
-        names.append("cbc")
-    return names
-
-
-@pytest.fixture(params=_backends())
-def solver(request: pytest.FixtureRequest) -> str:
-    """Every available backend: the hand-worked optimum does not depend on the solver."""
-    return str(request.param)
 
 
 def solve_tiny(name: str, folder: Path, solver: str, *overrides: str) -> RunResult:

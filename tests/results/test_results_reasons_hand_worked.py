@@ -16,23 +16,10 @@ import pytest
 from invariants import check_run_folder
 
 from ssk_optimize.api import RunResult, solve_file
-from ssk_optimize.solve.pulp_backend import PulpBackend
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 TOO_LITTLE = "too little for the next unit"
 
-
-def _backends() -> list[str]:
-    names = ["highs"]
-    if PulpBackend("PULP_CBC_CMD", "cbc").available():
-        names.append("cbc")
-    return names
-
-
-@pytest.fixture(params=_backends())
-def solver(request: pytest.FixtureRequest) -> str:
-    """Every available backend: the reason does not depend on the solver."""
-    return str(request.param)
 
 
 def solve_tiny(name: str, folder: Path, solver: str) -> RunResult:
