@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ssk_optimize.errors import Issue
 from ssk_optimize.scenario.loading import location_of
@@ -100,7 +101,7 @@ def _check_money(report: Report, at: PathKey, amount: float, factor: float, unit
         report(at, f"{amount:g} {unit} is below Rp 1", f"write money in {unit}, or 0 for none",
                "error")
     elif rupiah > MAX_RUPIAH:
-        report(at, f"{_figure(amount)} {unit} is {_rupiah(rupiah)}, above Rp 1,000 triliun "
+        report(at, f"{figure(amount)} {unit} is {_rupiah(rupiah)}, above Rp 1,000 triliun "
                "(the most any figure may be)", f"money_unit is {unit}: write amounts in {unit}", "error")
 
 
@@ -139,7 +140,7 @@ def _check_budget(report: Report, pool: Pool, scenario: Scenario, provinces: set
         where: PathKey = ("pools", pool.id, "budget", year) if pool.budget is not None \
             else ("pools", pool.id, "growth")
         if pool.base is not None and not amount * factor <= MAX_RUPIAH:
-            size = "overflows" if math.isinf(amount) else f"is {_figure(amount)} {unit}"
+            size = "overflows" if math.isinf(amount) else f"is {figure(amount)} {unit}"
             report(where, f"the budget projected from {pool.base.year} at growth {pool.growth:g} "
                    f"{size} in {year}, above Rp 1,000 triliun",
                    "bring base.year near the horizon or check growth", "error")
@@ -147,7 +148,7 @@ def _check_budget(report: Report, pool: Pool, scenario: Scenario, provinces: set
         if amount * factor > limit:
             what = {"region": "any kab/kota APBD", "province": "any provincial APBD",
                     NATIONAL: "a national sanitation budget"}[level]
-            report(where, f"budget {_figure(amount)} {unit} in {year} is {_rupiah(amount * factor)}, "
+            report(where, f"budget {figure(amount)} {unit} in {year} is {_rupiah(amount * factor)}, "
                    f"more than {what} (about {_rupiah(limit)})",
                    f"was it typed in rupiah? money_unit is {unit}", "warning")
             return
@@ -166,14 +167,17 @@ def _check_unit_cost(report: Report, program: Program, scenario: Scenario,
     if cost * factor > UNIT_COST_WARNING_FACTOR * dearest:
         times = cost * factor / dearest
         report(("programs", program.id, "unit_cost"),
-               f"unit_cost {_figure(cost)} {scenario.money_unit} is {times:,.0f} times the dearest "
+               f"unit_cost {figure(cost)} {scenario.money_unit} is {times:,.0f} times the dearest "
                f"reference cost for {program.subsector} {program.kind} {program.scale} "
                f"(Rp {dearest / 1e6:,.6g} juta, {item} in data/unit_costs.csv)",
                f"was it typed in rupiah? money_unit is {scenario.money_unit}", "warning")
 
 
-def _figure(value: float) -> str:
-    """``6,500,000`` or ``6.8`` or ``1e+17``: as a planner would write it."""
+def figure(value: Any) -> str:
+    """``6,500,000`` or ``6.8`` or ``1e+17``: a figure as a planner would write it (not a number:
+    as written)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return repr(value)
     if abs(value) < 1e15 and float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.3g}"

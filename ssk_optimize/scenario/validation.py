@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ssk_optimize.errors import Issue, ScenarioError
 from ssk_optimize.scenario.checks import check_references, check_warnings
 from ssk_optimize.scenario.loading import location_of
-from ssk_optimize.scenario.magnitudes import check_magnitudes
+from ssk_optimize.scenario.magnitudes import check_magnitudes, figure
 from ssk_optimize.scenario.rules import resolve_rules
 from ssk_optimize.scenario.schema import (
     EligibilityRule,
@@ -208,12 +208,12 @@ def _message(detail: Any, loc: PathKey) -> tuple[str, str]:
     if kind in ("greater_than_equal", "greater_than"):
         bound = ctx.get("ge", ctx.get("gt"))
         sign = ">=" if kind == "greater_than_equal" else ">"
-        return f"must be {sign} {_figure(bound)}, got {_figure(value)}", \
+        return f"must be {sign} {figure(bound)}, got {figure(value)}", \
             "money, counts and shares cannot be negative"
     if kind in ("less_than_equal", "less_than"):
         bound = ctx.get("le", ctx.get("lt"))
         fix = "shares are written 0..1, e.g. 0.9 for 90%" if bound == 1 else ""
-        return f"must be at most {_figure(bound)}, got {_figure(value)}", fix
+        return f"must be at most {figure(bound)}, got {figure(value)}", fix
     if kind == "string_pattern_mismatch":
         return f"{value!r} is not a valid id", "ids use letters, digits, _ . and - only"
     if kind == "value_error":
@@ -225,15 +225,6 @@ def _message(detail: Any, loc: PathKey) -> tuple[str, str]:
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"wrong type: {detail['msg'].lower()}, got {value!r}", ""
     return str(detail["msg"]), ""
-
-
-def _figure(value: Any) -> str:
-    """A bound or value as a planner reads it: ``100,000,000``, ``0.5``, ``1e+308``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return repr(value)
-    if float(value).is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:g}"
 
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[.,]\d{3})+$")
