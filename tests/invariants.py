@@ -14,6 +14,12 @@ Tolerances: money is compared to 1e-6 of the pool budget (pool rules) or of the 
 cost (programme rules), plus half a rupiah (the writer drops smaller amounts); units and shares
 to 1e-6 of the quantity plus what those dropped amounts would buy; households to 1e-6 of the
 region's households; budgets must hold to 1e-9 relative.
+
+No dust (``no_dust``, formulation.md section 8.1): no programme allocation below ``DUST_REL`` of the
+programme's full cost (dearest unit cost x quantity) or half a rupiah; no divisible programme
+delivering between 0 and ``DUST_UNITS`` units in all; no ``funded_share`` within
+1e-6 of 1 without being 1 (a share near 0 needs money, which the first rule covers); whole-unit
+programmes deliver integers to 1e-9; no ``unused`` in (0, 1e-9 x budget]; no ``-0.0`` anywhere.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ WITH_SOLUTION = ("optimal", "feasible_stopped")
 REL = 1e-6  # money / share / household tolerance
 BUDGET_REL = 1e-9  # budget rows must hold this tightly after clean-up
 FULL = 1.0 - 1e-6  # funded_share at or above this is "fully funded"
+DUST_REL = 1e-9  # a programme allocation below this share of its full cost is solver dust
+DUST_UNITS = 1e-4  # a divisible programme delivering fewer units in all is solver dust
+SNAP = 1e-6  # a funded_share this close to 1 must be 1
 MAX_PER_CHECK = 8  # messages kept per check (the rest are counted)
 
 
@@ -193,6 +202,40 @@ class _Checker:
         self.readiness()
         self.program_rows()
         self.coverage_rows()
+        self.no_dust()
+
+    def no_dust(self) -> None:
+        """Figures that exist only because of solver tolerances (module docstring)."""
+        report = self.report
+        for name, frame in (("allocations", self.alloc), ("programs", self.programs),
+                            ("pools", self.pools), ("coverage", self.coverage)):
+            for column in frame.columns:
+                if pd.api.types.is_float_dtype(frame[column]):
+                    values = frame[column].to_numpy(dtype=float)
+                    negative = int(np.sum((values == 0.0) & np.signbit(values)))
+                    if negative:
+                        report("no_dust", f"{name}.{column}: {negative} negative zero(s)")
+        for row in self.alloc.itertuples(index=False):
+            program = self.program.get(row.program)
+            floor = self.half_rupiah
+            if program is not None:
+                floor = max(floor, DUST_REL * float(np.nanmax(self.cost[program.id])) * program.quantity)
+            if 0 < float(row.amount) < floor:
+                report("no_dust", f"{row.program or '(baseline)'}/{row.pool}/{row.year}/{row.purpose}: "
+                       f"amount {row.amount!r} below the dust threshold {floor:.6g}")
+        for row in self.programs.itertuples(index=False):
+            program = self.program.get(row.program)
+            share, delivered = float(row.funded_share), float(row.units_delivered)
+            if program is not None and program.divisible and 0.0 < delivered < DUST_UNITS:
+                report("no_dust", f"{row.program}: {delivered!r} units delivered (below {DUST_UNITS})")
+            if 1.0 - SNAP < share < 1.0:
+                report("no_dust", f"{row.program}: funded_share {share!r} within {SNAP} of 1")
+            if program is not None and not program.divisible and delivered != round(delivered) \
+                    and abs(delivered - round(delivered)) > 1e-9:
+                report("no_dust", f"{row.program}: {delivered!r} units of a whole-unit programme")
+        for row in self.pools.itertuples(index=False):
+            if 0.0 < float(row.unused) <= BUDGET_REL * abs(float(row.budget)):
+                report("no_dust", f"{row.pool}/{row.year}: unused {row.unused!r} within 1e-9 of 0")
 
     def allocation_rows(self) -> None:
         """Rows name real items, describe them as the scenario does, in the right places."""

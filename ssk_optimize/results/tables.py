@@ -10,7 +10,7 @@ import pandas as pd
 from ssk_optimize.model.formulation import BuiltModel
 from ssk_optimize.results.plan_check import PlanCheck, check_plan, mark
 from ssk_optimize.results.reasons import limiting_reasons
-from ssk_optimize.results.values import Values, extract_values
+from ssk_optimize.results.values import POLISH_LEVELS, Values, extract_values
 from ssk_optimize.solve.solution import Solution
 
 FULL = 1.0 - 1e-6  # a programme delivered to this share of its quantity is fully funded
@@ -36,11 +36,19 @@ def build_tables(model: BuiltModel, solution: Solution, values: Values | None = 
     if values is None:
         values = extract_values(model, solution.x)
     return RunTables(
-        allocations=allocation_table(model, values),
-        programs=program_table(model, values, solution),
-        pools=pool_table(model, values, solution),
-        coverage=coverage_table(model, values),
+        allocations=_no_negative_zero(allocation_table(model, values)),
+        programs=_no_negative_zero(program_table(model, values, solution)),
+        pools=_no_negative_zero(pool_table(model, values, solution)),
+        coverage=_no_negative_zero(coverage_table(model, values)),
     )
+
+
+def _no_negative_zero(frame: pd.DataFrame) -> pd.DataFrame:
+    """``-0.0`` becomes ``0.0`` in every float column (``x + 0.0`` keeps NaN and infinities)."""
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = frame[column].to_numpy() + 0.0
+    return frame
 
 
 def tabulate(model: BuiltModel, solution: Solution) -> tuple[RunTables, Solution, PlanCheck | None]:
@@ -53,9 +61,12 @@ def tabulate(model: BuiltModel, solution: Solution) -> tuple[RunTables, Solution
     """
     if solution.x is None:
         return empty_tables(), solution, None
-    values = extract_values(model, solution.x)
-    tables = build_tables(model, solution, values)
-    check = check_plan(model.index.scenario, tables, values.units)
+    for level in POLISH_LEVELS:  # the polished plan, unless it breaks a rule the plain one keeps
+        values = extract_values(model, solution.x, polish=level)
+        tables = build_tables(model, solution, values)
+        check = check_plan(model.index.scenario, tables, values.units)
+        if check.passed:
+            break
     return tables, mark(solution, check), check
 
 
@@ -94,6 +105,12 @@ def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.D
     n = len(programs)
     quantity = programs["quantity"].to_numpy(dtype=float)
     delivered = values.units.sum(axis=1)
+    # a sum of yearly units one rounding error off its quantity or integer is that figure
+    delivered = np.where(np.abs(delivered - quantity) <= 1e-12 * quantity, quantity, delivered)
+    whole = ~programs["divisible"].to_numpy(dtype=bool)
+    nearest = np.round(delivered)
+    delivered = np.where(whole & (np.abs(delivered - nearest) <= 1e-12 * np.maximum(nearest, 1.0)),
+                         nearest, delivered)
     money = values.money[values.money["program_row"] >= 0]
     capex = money[money["purpose"] == "capex"]
     funded = np.bincount(capex["program_row"], weights=capex["amount"], minlength=n)
@@ -157,13 +174,19 @@ def pool_table(model: BuiltModel, values: Values, solution: Solution) -> pd.Data
         "year": np.tile(ix.years, n_pools),
         "budget": budget,
         "used": used,
-        "unused": np.clip(budget - used, 0.0, None),
+        "unused": _unused(budget, used),
         "shadow_price_targets": targets,
         "shadow_price_priority": priority,
         "range_low": low,
         "range_high": high,
     })
     return frame.sort_values(["pool", "year"]).reset_index(drop=True)
+
+
+def _unused(budget: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """``budget - used``, exactly 0 where within 1e-9 relative (solver tolerance, not money)."""
+    left = np.clip(budget - used, 0.0, None)
+    return np.where(left <= 1e-9 * np.abs(budget), 0.0, left)
 
 
 def _dual(solution: Solution, stage: str, rows: np.ndarray, factor: float) -> np.ndarray:

@@ -82,7 +82,36 @@ def _in_juta(frame: pd.DataFrame, keys: list[str], money: list[str], unit: str) 
 
 @pytest.mark.parametrize("unit", ["rupiah", "ribu", "miliar"])
 def test_lamandau_in_four_money_units_is_one_plan(lamandau_runs: dict[str, api.RunResult], unit: str) -> None:
-    base, run = lamandau_runs["juta"], lamandau_runs[unit]
+    _assert_one_plan(lamandau_runs["juta"], lamandau_runs[unit], unit)
+
+
+EXAMPLES = sorted(path.name for path in (ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def example_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], api.RunResult]:
+    """Every example (its resolved scenario, ``extends`` merged) solved in the four money units."""
+    folder = tmp_path_factory.mktemp("examples")
+    runs: dict[tuple[str, str], api.RunResult] = {}
+    for name in EXAMPLES:
+        first = api.solve_file(ROOT / "scenarios" / name, output=folder / f"{name}.run")
+        data = yaml.safe_load((folder / f"{name}.run" / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+        for unit in PER_JUTA:
+            runs[(name, unit)] = api.solve_file(_write(in_unit(data, unit), folder / f"{unit}_{name}"))
+        runs[(name, "original")] = first
+    return runs
+
+
+@pytest.mark.parametrize("unit", ["rupiah", "ribu", "miliar"])
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_in_four_money_units_is_one_plan(
+        example_runs: dict[tuple[str, str], api.RunResult], name: str, unit: str) -> None:
+    """Allocations equal after unit conversion to 1e-6 relative, for every example in scenarios/."""
+    assert example_runs[(name, "original")].solution.is_optimal
+    _assert_one_plan(example_runs[(name, "juta")], example_runs[(name, unit)], unit)
+
+
+def _assert_one_plan(base: api.RunResult, run: api.RunResult, unit: str) -> None:
     assert base.solution.is_optimal, base.solution.notes
     assert run.solution.is_optimal, run.solution.notes
     assert run.manifest["plan_check"]["passed"] is True
@@ -202,3 +231,32 @@ def test_rp1_ribu_beside_rp100_triliun_solves_to_the_hand_worked_plan(tmp_path: 
     capex = result.tables.allocations
     community = capex[(capex["pool"] == "masyarakat") & (capex["purpose"] == "capex")]
     np.testing.assert_allclose(community["amount"], 250.0, rtol=1e-6)  # 20% of 1,250 a year
+
+
+def test_rp1_juta_beside_rp100_triliun_keeps_every_budget_row(tmp_path: Path) -> None:
+    """Pools from Rp 1 juta (CSR) to Rp 100 triliun (DAK) in rupiah: optimal, plan check passed,
+    every budget row within 1e-9 relative, and no dust. By hand: ``tangki`` (Rp 250,000, CSR only)
+    buys 4 units a year from CSR's Rp 1 juta, 12 in all; ``ipal`` (Rp 3.33e13, DAK only) all 5."""
+    from invariants import check_run_folder
+
+    data = _scenario(
+        [{"id": "csr_juta", "source": "CSR", "holder": "alpha", "budget": _budget(1e6)},
+         {"id": "dak_huge", "source": "DAK", "holder": "alpha", "budget": _budget(1e14)}],
+        [_construction("tangki", "individual", 2.5e5, 100, ["CSR"], priority=5),
+         _construction("ipal", "komunal", 1e14 / 3, 5, ["DAK"], priority=2, serves={"akses_layak": 1000})])
+    result = api.solve_file(_write(data, tmp_path / "juta_triliun.yaml"), output=tmp_path / "run")
+    assert result.solution.is_optimal, result.solution.notes
+    assert result.manifest["plan_check"] == {"passed": True, "count": 0, "violations": []}
+    assert check_run_folder(tmp_path / "run") == []
+    pools = result.tables.pools
+    assert (pools["used"] <= pools["budget"] * (1 + 1e-9)).all()
+    money = result.tables.allocations.groupby(["pool", "year"])["amount"].sum()
+    for row in pools.itertuples(index=False):
+        used = float(money.get((row.pool, row.year), 0.0))
+        assert abs(used - row.used) <= 1e-9 * row.budget
+        assert used <= row.budget * (1 + 1e-9)
+    csr = pools[pools["pool"] == "csr_juta"]
+    np.testing.assert_allclose(csr["used"], csr["budget"], rtol=1e-9)
+    delivered = result.tables.programs.set_index("program")["units_delivered"]
+    assert delivered["tangki"] == pytest.approx(12, rel=1e-9)
+    assert delivered["ipal"] == pytest.approx(5, rel=1e-9)

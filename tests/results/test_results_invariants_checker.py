@@ -298,3 +298,41 @@ def test_missing_file(runs: dict[str, Path], tmp_path: Path) -> None:
     shutil.copytree(runs["lamandau"], folder)
     (folder / "coverage.parquet").unlink()
     assert checks(check_run_folder(folder)) == {"files"}
+
+
+def _dusty_amount(t: dict[str, pd.DataFrame]) -> None:
+    """A capital row worth 1e-12 of its programme's cost: money only the solver's tolerance made."""
+    alloc = t["allocations"]
+    row = alloc.loc[_first(alloc, alloc["purpose"] == "capex", "capital row")].copy()
+    row["amount"] = 1e-12 * row["amount"]
+    t["allocations"] = pd.concat([alloc, row.to_frame().T.astype(alloc.dtypes)]).sort_values(
+        ["program", "pool", "year", "purpose", "region"]).reset_index(drop=True)
+    t["allocations"] = t["allocations"].drop_duplicates(
+        ["program", "pool", "year", "purpose", "region"], keep="last").reset_index(drop=True)
+
+
+def _dusty_share(t: dict[str, pd.DataFrame]) -> None:
+    """A fully delivered programme shown as 1 - 2e-7 of its quantity (9.999998 of 10 units)."""
+    programs = t["programs"]
+    row = _first(programs, programs["funded_share"] == 1.0, "fully delivered programme")
+    programs.loc[row, "units_delivered"] *= 1 - 2e-7
+    programs.loc[row, "funded_share"] *= 1 - 2e-7
+
+
+def _dusty_unused(t: dict[str, pd.DataFrame]) -> None:
+    pools = t["pools"]
+    row = _first(pools, (pools["unused"] == 0.0) & (pools["budget"] > 0), "pool-year used up")
+    pools.loc[row, "unused"] = 1e-12 * pools.loc[row, "budget"]
+
+
+def _negative_zero(t: dict[str, pd.DataFrame]) -> None:
+    pools = t["pools"]
+    pools.loc[_first(pools, pools["unused"] == 0.0, "pool-year used up"), "unused"] = -0.0
+
+
+@pytest.mark.parametrize("change", [_dusty_amount, _dusty_share, _dusty_unused, _negative_zero],
+                         ids=["amount", "share", "unused", "negative_zero"])
+def test_dust_is_found(runs: dict[str, Path], tmp_path: Path, change: Mutation) -> None:
+    """Each kind of tolerance dust fails the 'no dust' check (and the clean folder passes it)."""
+    assert "no_dust" not in checks(mutated(runs, "lamandau", tmp_path / "clean", lambda t: None))
+    assert "no_dust" in checks(mutated(runs, "lamandau", tmp_path, change))

@@ -197,8 +197,8 @@ def _corrupt_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every run pay 1 000 money units more from one pool-year than its budget allows."""
     real = tables_module.extract_values
 
-    def corrupted(model: object, x: np.ndarray) -> Values:
-        values = real(model, x)  # type: ignore[arg-type]
+    def corrupted(model: object, x: np.ndarray, polish: int = 2) -> Values:
+        values = real(model, x, polish=polish)  # type: ignore[arg-type]
         money = values.money.copy()
         first = money.index[money["purpose"] == "capex"][0]
         money.loc[first, "amount"] += 1000.0
