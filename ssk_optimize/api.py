@@ -15,6 +15,7 @@ from pathlib import Path
 from ssk_optimize.errors import UsageError
 from ssk_optimize.model.formulation import BuiltModel, build_model
 from ssk_optimize.model.objective import normalisers
+from ssk_optimize.model.snap import snap_refinement
 from ssk_optimize.results.manifest import build_manifest
 from ssk_optimize.results.output import check_output_folder, default_folder
 from ssk_optimize.results.tables import RunTables, tabulate
@@ -136,4 +137,5 @@ def solve_model(model: BuiltModel, solver: str | None = None,
     scales = normalisers(model.index) if objective.mode == "weighted" else None
     return solve_stages(model.lp, backend, options, mode=objective.mode,
                         stage_weights=objective.stage_weights, stage_scales=scales,
-                        fix_integers_after_stage=2, dual_stages=(0, 1))
+                        fix_integers_after_stage=2, dual_stages=(0, 1),
+                        refine=lambda x: snap_refinement(model, x))

@@ -89,3 +89,26 @@ class LinearProgram:
         for objective in self.objectives:
             if objective.coefficients.shape[0] != n_cols:
                 raise ValueError(f"objective {objective.name} has wrong length")
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """Bounds that snap a found point to the figures it only misses by solver tolerance.
+
+    Given by the model (which knows what a delivered share or a whole unit is) to the stage
+    driver, which applies them, solves the last stage once more with the earlier stages held,
+    and then puts the row bounds back. ``what`` says in words what was snapped, for the notes.
+    """
+
+    rows: npt.NDArray[np.int64]
+    row_lower: FloatArray
+    row_upper: FloatArray
+    cols: npt.NDArray[np.int64]
+    col_lower: FloatArray
+    col_upper: FloatArray
+    what: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is snapped."""
+        return self.rows.size == 0 and self.cols.size == 0

@@ -26,14 +26,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.model.snap import SNAP_REL
 from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
 
 FloatArray = npt.NDArray[np.float64]
 
 DUST_REL = 1e-7  # programme money below this share of its full cost (cumulative) is solver dust
-SNAP_REL = 1e-6  # a delivered total within this share of the quantity is the full quantity
 DUST_UNITS = 1e-4  # a divisible programme delivering less than this many units in all is dropped
 ROOM_REL = 1e-10  # a snap may take a pool-year this far past its budget before _give_back
+READ_REL = 1e-7  # a complete programme's money may be this short of its cost: CBC's printed digits
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _polish(model: BuiltModel, x: FloatArray, money: pd.DataFrame,
             amount[mine] += added
             np.add.at(used, key[mine], added)
             snapped[p] = True
-        elif whole_rows[p]:
+        elif whole_rows[p] or abs(factor - 1.0) <= READ_REL:
             have = capped[p].sum()
             units[p] = capped[p] * (target[p] / have if have > 0 else 0.0)
         else:

@@ -204,3 +204,12 @@ def primal_violation(
     if bad.size:
         return f"integer column {int(bad[0])} has fractional value {float(x[bad[0]]):.6g}"
     return None
+
+
+def worst_violation(matrix: sp.csr_matrix, row_bounds: tuple[FloatArray, FloatArray],
+                    col_bounds: tuple[FloatArray, FloatArray], x: FloatArray) -> float:
+    """The largest amount by which ``x`` passes a row or column bound (0 when it keeps them all)."""
+    activity = matrix @ x
+    excess = np.concatenate([row_bounds[0] - activity, activity - row_bounds[1],
+                             col_bounds[0] - x, x - col_bounds[1]])
+    return float(max(excess.max(initial=0.0), 0.0))

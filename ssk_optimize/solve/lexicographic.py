@@ -22,6 +22,14 @@ warm start (``forget_basis``); a stage after the first still ending ERROR or INF
 since the held point satisfies it) is solved with the earlier stages' columns fixed at that point,
 then with the holds 10 and 100 times looser (:meth:`StageSolver._rescue`); every step is a note.
 
+Polish (``refine``, lexicographic mode): the last stage may spend the held stages' slack, buying a
+little money with 99.99999% of a programme (formulation.md section 8.1). After the stages, the
+model's :class:`~ssk_optimize.model.lp.Refinement` for the point found (near-complete programmes
+complete, whole units at their integers) is applied and the last stage solved once more with the
+earlier stages held exactly at the values their own solves reached (else within their usual
+tolerance), from scratch when the warm start leaves the old point, which meets the new bounds
+within the solver's 1e-7 tolerance; if neither ends optimal, the unpolished point stays.
+
 :class:`StageSolver` keeps the session open, so a budget sweep calls ``update_row_bounds`` and
 ``run`` again and the solver warm-starts from the previous solve.
 """
@@ -29,20 +37,29 @@ then with the holds 10 and 100 times looser (:meth:`StageSolver._rescue`); every
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ssk_optimize.model.lp import FloatArray, LinearProgram
-from ssk_optimize.solve.base import Backend, RowRanging, SolverOptions, StageResult, as_indices
+from ssk_optimize.model.lp import FloatArray, LinearProgram, Refinement
+from ssk_optimize.solve.base import (
+    Backend,
+    RowRanging,
+    SolverOptions,
+    StageResult,
+    as_indices,
+    worst_violation,
+)
 from ssk_optimize.solve.solution import Mode, Solution
 from ssk_optimize.solve.status import SolveStatus
 
 HOLD_TOLERANCE = 1e-7
 DEFAULT_STAGE_WEIGHTS = (1000.0, 10.0, 1.0)
+POLISH_TOLERANCE = 1e-9  # a polish point further off its bounds is solved again from scratch
+Refiner = Callable[[FloatArray], Refinement | None]
 
 
 def hold_tolerance(value: float) -> float:
@@ -92,10 +109,12 @@ class StageSolver:
         fix_integers_after_stage: int | None = 2,
         dual_stages: Sequence[int] | None = None,
         ranging: bool = True,
+        refine: Refiner | None = None,
     ) -> None:
         """``fix_integers_after_stage`` counts stages (2: fix after the first two);
         ``dual_stages`` are 0-based indices, default (0, 1) as far as the stages exist;
-        ``ranging=False`` skips ranging, which costs HiGHS about as much as the solve itself."""
+        ``ranging=False`` skips ranging, which costs HiGHS about as much as the solve itself;
+        ``refine`` gives the polish bounds for a found point (module docstring)."""
         stages = lp.objectives
         if not stages:
             raise ValueError("the LinearProgram has no stage objectives")
@@ -118,8 +137,11 @@ class StageSolver:
         self._fix_after = fix_integers_after_stage
         self._dual_stages = sorted(set(dual_stages))
         self._ranging = ranging
+        self._refine = refine
+        self._row_lower, self._row_upper = lp.row_lower.copy(), lp.row_upper.copy()
         self._integer_columns = np.flatnonzero(lp.integrality)
         self._pinned = np.zeros(0, dtype=np.int64)  # columns fixed by _rescue
+        self._hold_points: dict[int, FloatArray] = {}  # stage -> the point its hold was taken at
         self._session = backend.open(lp, options)
         held = stages[:-1]
         self._holds = self._session.add_rows(
@@ -148,7 +170,9 @@ class StageSolver:
         """Change bounds of original rows (e.g. pool budgets) before the next :meth:`run`."""
         rows = as_indices(indices, self._lp.n_rows, "row")
         count = rows.size
-        self._session.set_row_bounds(rows, np.broadcast_to(lower, (count,)), np.broadcast_to(upper, (count,)))
+        low, up = np.broadcast_to(lower, (count,)), np.broadcast_to(upper, (count,))
+        self._session.set_row_bounds(rows, low, up)
+        self._row_lower[rows], self._row_upper[rows] = low, up  # what a polish puts back
 
     def run(self) -> Solution:
         """Solve every stage within ``options.time_limit`` and collect duals as configured."""
@@ -159,6 +183,8 @@ class StageSolver:
             status, failed, x = self._run_weighted(clock, record)
         else:
             status, failed, x = self._run_lexicographic(clock, record)
+            if status.is_optimal and x is not None and self._refine is not None:
+                x = self._polish(x, clock, record)
         if status.is_optimal and self._dual_stages:
             if self._lp.is_mip or self._mode == "weighted":
                 self._dual_solves(x, clock, record)
@@ -211,6 +237,7 @@ class StageSolver:
                 self._keep_duals(stage.name, result, record)
             if k < len(stages) - 1:
                 self._hold(k, x)
+                self._hold_points[k] = x
                 if self._lp.is_mip and self._fix_after == k + 1:
                     self._fix_integers(x)
                     record.integers_fixed = True
@@ -220,6 +247,68 @@ class StageSolver:
                         return reseated
                     x = reseated
         return SolveStatus.OPTIMAL, None, x
+
+    def _polish(self, x: FloatArray, clock: _Clock, record: _Record) -> FloatArray:
+        """The last stage again with the model's snap bounds; ``x`` stays if that fails.
+
+        The earlier stages are held first at exactly the values their own solves reached (no
+        slack left to spend), then, if that does not solve, with the usual slack.
+        """
+        assert self._refine is not None
+        spec = self._refine(x)
+        if spec is None or spec.empty or clock.expired():
+            return x
+        name = f"polish[{self._lp.objectives[-1].name}]"
+        self._session.set_row_bounds(spec.rows, spec.row_lower, spec.row_upper)
+        self._session.set_col_bounds(spec.cols, spec.col_lower, spec.col_upper)
+        result, held = None, ""
+        for factor, how in ((0.0, "held exactly"), (1.0, "held within their tolerance")):
+            held = how
+            if clock.expired():
+                break
+            for j, point in sorted(self._hold_points.items()):
+                self._hold(j, point, factor=factor)
+            result = self._solve(name, clock, record)
+            forget = getattr(self._session, "forget_basis", None)
+            if forget is not None and self._misses(spec, result) and not clock.expired():
+                forget()  # warm-started, the old point may pass the new bounds within tolerance
+                result = self._solve(name, clock, record)
+            record.timings[name] = record.timings.get(name, 0.0) + result.runtime
+            if self._keeps_rules(result, x):
+                break
+        self._session.set_row_bounds(spec.rows, self._row_lower[spec.rows], self._row_upper[spec.rows])
+        if result is not None and result.x is not None and self._keeps_rules(result, x):
+            record.notes.append(f"polish: {spec.what}; the last stage solved again, earlier stages {held}")
+            return result.x
+        cols = spec.cols
+        if record.integers_fixed:  # back to the values the stages fixed them at
+            values = np.clip(x[cols], self._lp.col_lower[cols], self._lp.col_upper[cols])
+            self._session.set_col_bounds(cols, values, values)
+        else:
+            self._session.set_col_bounds(cols, self._lp.col_lower[cols], self._lp.col_upper[cols])
+        status = "out of time" if result is None else result.status.value
+        if result is not None and result.status.is_optimal:
+            status = "optimal but outside a row by more than the stages' point"
+        record.notes.append(f"polish ({spec.what}) ended {status}: the point of the stages is kept")
+        return x
+
+    def _keeps_rules(self, result: StageResult, before: FloatArray) -> bool:
+        """An optimal polish point that breaks no row or bound by more than the stages' point did
+        (or 1e-9): an exactly held polish can end 'optimal' a solver tolerance outside a row."""
+        if not result.status.is_optimal or result.x is None:
+            return False
+        rows, cols = (self._row_lower, self._row_upper), (self._lp.col_lower, self._lp.col_upper)
+        allowed = max(worst_violation(self._lp.matrix, rows, cols, before), POLISH_TOLERANCE)
+        return worst_violation(self._lp.matrix, rows, cols, result.x) <= allowed
+
+    def _misses(self, spec: Refinement, result: StageResult) -> bool:
+        """True when an optimal polish point is more than ``POLISH_TOLERANCE`` off its bounds."""
+        if not result.status.is_optimal or result.x is None:
+            return False
+        activity = self._lp.matrix[spec.rows] @ result.x
+        off = np.concatenate([spec.row_lower - activity, activity - spec.row_upper,
+                              spec.col_lower - result.x[spec.cols], result.x[spec.cols] - spec.col_upper])
+        return bool(off.size and off.max() > POLISH_TOLERANCE)
 
     def _reseat_holds(
         self, last: int, x: FloatArray, clock: _Clock, record: _Record
@@ -242,6 +331,7 @@ class StageSolver:
                 return self._failure(stage.name, result, x, record)
             x = result.x
             self._hold(j, x, looser_than=earlier[j])
+            self._hold_points[j] = x
         return x
 
     def _run_weighted(
@@ -402,6 +492,7 @@ class StageSolver:
         """Undo what a previous run changed (holds, fixed integers, pinned columns); keep row-bound
         updates."""
         self._release_holds()
+        self._hold_points = {}
         self._unpin()
         if self._lp.is_mip:
             columns = self._integer_columns
@@ -420,6 +511,7 @@ def solve_stages(
     dual_stages: Sequence[int] | None = None,
     stage_scales: Sequence[float] | None = None,
     ranging: bool = True,
+    refine: Refiner | None = None,
 ) -> Solution:
     """Solve ``lp``'s stage objectives once; see :class:`StageSolver` for the arguments."""
     with StageSolver(
@@ -432,5 +524,6 @@ def solve_stages(
         fix_integers_after_stage=fix_integers_after_stage,
         dual_stages=dual_stages,
         ranging=ranging,
+        refine=refine,
     ) as solver:
         return solver.run()
