@@ -44,7 +44,7 @@ COLUMNS: dict[str, list[str]] = {
     "allocations": ["scenario", "program", "code", "region", "province", "subsector", "kind",
                     "scale", "source", "pool", "holder", "firm", "year", "purpose", "amount"],
     "programs": ["scenario", "program", "name", "code", "region", "subsector", "kind", "scale",
-                 "priority", "quantity", "units_delivered", "need", "funded", "gap",
+                 "priority", "quantity", "units_delivered", "need", "funded", "funded_indicative", "gap",
                  "funded_share", "om_funded", "om_after_horizon", "waiting_list",
                  "limiting_reason", "limiting_detail"],
     "pools": ["scenario", "pool", "source", "holder", "firm", "year", "budget", "used", "unused",
@@ -267,8 +267,8 @@ class _Checker:
             t = year - self.t0
             if row.purpose == "baseline_om":
                 region = self.region.get(row.region)
-                if row.program != "" or region is None:
-                    report("baseline_om", f"{where}: baseline O&M row must have an empty program "
+                if pd.notna(row.program) or region is None:
+                    report("baseline_om", f"{where}: baseline O&M row must have a null program "
                            f"and a known region (region {row.region!r})")
                     continue
                 if pool.holder != row.region or pool.source not in baseline_sources:
@@ -284,7 +284,7 @@ class _Checker:
                 report("unknown", f"{where}: unknown programme")
                 continue
             region = self.region[program.region]
-            described = (row.code, row.region, row.province, row.subsector, row.kind, row.scale)
+            described = (_text(row.code), row.region, row.province, row.subsector, row.kind, row.scale)
             expected = (program.code, program.region, region.province, program.subsector,
                         program.kind, program.scale)
             if described != expected:
@@ -460,7 +460,7 @@ class _Checker:
             where = program.id
             q = program.quantity
             tol = self._programme_tol(program)
-            described = (row.name, row.code, row.region, row.subsector, row.kind, row.scale,
+            described = (row.name, _text(row.code), row.region, row.subsector, row.kind, row.scale,
                          float(row.priority), float(row.quantity))
             expected = (program.name, program.code, program.region, program.subsector,
                         program.kind, program.scale, float(program.priority), float(q))
@@ -481,6 +481,12 @@ class _Checker:
             funded = float(self.capex[program.id].sum())
             if abs(row.funded - funded) > tol:
                 report("funded", f"{where}: funded {row.funded} != capital money {funded}")
+            soft = float(self.alloc.loc[(self.alloc["program"].astype(object) == program.id)
+                                        & (self.alloc["purpose"].astype(object) == "capex")
+                                        & ~self.alloc["firm"].astype(bool), "amount"].sum())
+            if abs(row.funded_indicative - soft) > tol:
+                report("funded", f"{where}: funded_indicative {row.funded_indicative} != capital "
+                       f"money from indicative pools {soft}")
             last_cost = program.cost_in(s.window(program)[1])
             need = row.funded + (q - delivered) * last_cost
             if abs(row.need - need) > tol:
@@ -563,3 +569,7 @@ class _Checker:
 def _nan(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
+
+def _text(value: Any) -> str:
+    """A nullable text cell as the scenario holds it (null: not given, ``''``)."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)

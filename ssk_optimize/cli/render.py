@@ -118,7 +118,9 @@ def print_warnings(warnings: tuple[Issue, ...] | list[Issue]) -> None:
 
 
 def money(value: float) -> str:
-    """Thousands separators, no decimals for large figures."""
+    """Thousands separators, no decimals for large figures (nor for nothing at all)."""
+    if value == 0:
+        return "0"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:,.2f}"

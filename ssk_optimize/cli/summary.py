@@ -14,12 +14,14 @@ from rich.table import Table
 
 from ssk_optimize.api import RunResult
 from ssk_optimize.cli.render import money, out
+from ssk_optimize.results.aggregates import source_use, subsector_need, tabel_5_1
 from ssk_optimize.results.summary import (
     IndicativeMoney,
     indicative_money,
     top_prices,
     waiting_list,
 )
+from ssk_optimize.results.tables import RunTables
 
 PRICES_SHOWN = 5  # pool-years whose shadow prices are put in words
 
@@ -37,38 +39,38 @@ def render_run(result: RunResult, top: int = 10) -> None:
     if tables.programs.empty:
         return
     indicative = indicative_money(tables.allocations, tables.pools)
-    _by_subsector(tables.allocations, tables.programs, unit)
-    _by_source(tables.pools, unit, indicative)
+    _by_subsector(tables, unit)
+    _by_source(tables, unit, indicative)
     _indicative(indicative, str(manifest["money_unit"]))
     _prices(tables.pools, str(manifest["money_unit"]), _weighted(result))
     _coverage(tables.coverage)
     _waiting(tables.programs, unit, top)
 
 
-def _by_subsector(allocations: pd.DataFrame, programs: pd.DataFrame, unit: str) -> None:
-    capex = allocations[allocations["purpose"] == "capex"]
-    funded = capex.pivot_table(index="subsector", columns="year", values="amount", aggfunc="sum",
-                               fill_value=0.0)
-    sums = programs.groupby("subsector")[["need", "funded", "gap"]].sum()
+def _by_subsector(tables: RunTables, unit: str) -> None:
+    grid = tabel_5_1(tables)
+    years = [c for c in grid.columns if isinstance(c, int)]
     table = Table(title=f"Investment by sub-sector ({unit}): funded per year, need and gap")
     table.add_column("sub-sector")
-    for year in funded.columns:
+    for year in years:
         table.add_column(str(year), justify="right")
     for column in ("funded", "need", "gap"):
         table.add_column(column, justify="right")
-    for subsector, row in sums.iterrows():
-        years = funded.loc[[subsector]].iloc[0] if subsector in funded.index else None
-        cells = [money(float(years[y])) if years is not None else "0" for y in funded.columns]
-        table.add_row(str(subsector), *cells, money(row["funded"]), money(row["need"]),
-                      money(row["gap"]))
-    table.add_row("total", *[money(float(funded[y].sum())) for y in funded.columns],
-                  money(sums["funded"].sum()), money(sums["need"].sum()), money(sums["gap"].sum()),
-                  style="bold")
+    need = subsector_need(tables)
+    for subsector, row in need.iterrows():
+        line = grid.loc[str(subsector)].to_numpy(dtype=float)
+        cells = [money(float(line[grid.columns.get_loc(y)])) for y in years]
+        table.add_row(escape(str(subsector)), *cells, money(float(row["funded"])),
+                      money(float(row["need"])), money(float(row["gap"])))
+    capex = grid.loc[list(need.index)]
+    table.add_row("total", *[money(float(capex[y].sum())) for y in years],
+                  money(float(need["funded"].sum())), money(float(need["need"].sum())),
+                  money(float(need["gap"].sum())), style="bold")
     out.print(table)
 
 
-def _by_source(pools: pd.DataFrame, unit: str, indicative: IndicativeMoney) -> None:
-    grouped = pools.groupby("source").agg(budget=("budget", "sum"), used=("used", "sum"))
+def _by_source(tables: RunTables, unit: str, indicative: IndicativeMoney) -> None:
+    grouped = source_use(tables)
     table = Table(title=f"Use of each source ({unit}, whole horizon)")
     columns = ["source", "budget", "used", "used %"]
     if indicative.has_indicative_pools:
@@ -76,9 +78,8 @@ def _by_source(pools: pd.DataFrame, unit: str, indicative: IndicativeMoney) -> N
     for column in columns:
         table.add_column(column, justify="left" if column == "source" else "right")
     for source, row in grouped.iterrows():
-        share = row["used"] / row["budget"] * 100 if row["budget"] > 0 else 0.0
         cells = [escape(str(source)), money(float(row["budget"])), money(float(row["used"])),
-                 f"{share:.0f}%"]
+                 f"{row['used_share'] * 100:.0f}%"]
         if indicative.has_indicative_pools:
             soft = indicative.by_source.get(str(source))
             cells.append("" if soft is None else money(soft))

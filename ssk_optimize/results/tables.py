@@ -10,6 +10,7 @@ import pandas as pd
 from ssk_optimize.model.formulation import BuiltModel
 from ssk_optimize.results.plan_check import PlanCheck, check_plan, mark
 from ssk_optimize.results.reasons import limiting_reasons
+from ssk_optimize.results.schemas import KEYS, SCHEMAS
 from ssk_optimize.results.values import POLISH_LEVELS, Values, extract_values
 from ssk_optimize.solve.solution import Solution
 
@@ -43,6 +44,11 @@ def build_tables(model: BuiltModel, solution: Solution, values: Values | None = 
     )
 
 
+def _none_if_empty(values: np.ndarray) -> np.ndarray:
+    """A code the planner did not give is null ("does not apply"), not ``''``."""
+    return np.where(values == "", np.full(len(values), None, dtype=object), values)
+
+
 def _no_negative_zero(frame: pd.DataFrame) -> pd.DataFrame:
     """``-0.0`` becomes ``0.0`` in every float column (``x + 0.0`` keeps NaN and infinities)."""
     for column in frame.columns:
@@ -71,17 +77,18 @@ def tabulate(model: BuiltModel, solution: Solution) -> tuple[RunTables, Solution
 
 
 def allocation_table(model: BuiltModel, values: Values) -> pd.DataFrame:
-    """One row per programme x pool x year x purpose with money (baseline O&M: empty program)."""
+    """One row per programme x pool x year x purpose with money (baseline O&M: null programme)."""
     ix = model.index
     money = values.money
     programme = money["program_row"].to_numpy()
     has = programme >= 0
     rows = np.where(has, programme, 0)
-    column = lambda name: np.where(has, ix.programs[name].to_numpy(dtype=object)[rows], "")  # noqa: E731
+    nothing = np.full(len(money), None, dtype=object)  # baseline O&M: no programme (null)
+    column = lambda name: np.where(has, ix.programs[name].to_numpy(dtype=object)[rows], nothing)  # noqa: E731
     frame = pd.DataFrame({
         "scenario": ix.scenario.scenario,
         "program": column("program"),
-        "code": column("code"),
+        "code": _none_if_empty(column("code")),
         "region": ix.regions["region"].to_numpy(dtype=object)[money["region_row"].to_numpy()],
         "province": ix.regions["province"].to_numpy(dtype=object)[money["region_row"].to_numpy()],
         "subsector": column("subsector"),
@@ -95,7 +102,7 @@ def allocation_table(model: BuiltModel, values: Values) -> pd.DataFrame:
         "purpose": money["purpose"].to_numpy(dtype=object),
         "amount": money["amount"].to_numpy(dtype=float),
     })
-    return frame.sort_values(["program", "pool", "year", "purpose", "region"]).reset_index(drop=True)
+    return frame.sort_values(list(KEYS["allocations"])).reset_index(drop=True)
 
 
 def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.DataFrame:
@@ -114,6 +121,8 @@ def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.D
     money = values.money[values.money["program_row"] >= 0]
     capex = money[money["purpose"] == "capex"]
     funded = np.bincount(capex["program_row"], weights=capex["amount"], minlength=n)
+    soft = capex[~ix.pools["firm"].to_numpy(dtype=bool)[capex["pool_row"].to_numpy()]]
+    funded_indicative = np.bincount(soft["program_row"], weights=soft["amount"], minlength=n)
     upkeep = money[money["purpose"] == "om"]
     om_funded = np.bincount(upkeep["program_row"], weights=upkeep["amount"], minlength=n)
     last_cost = ix.cost[np.arange(n), programs["end"].to_numpy() - int(ix.years[0])]
@@ -128,7 +137,7 @@ def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.D
         "scenario": ix.scenario.scenario,
         "program": programs["program"].to_numpy(dtype=object),
         "name": programs["name"].to_numpy(dtype=object),
-        "code": programs["code"].to_numpy(dtype=object),
+        "code": _none_if_empty(programs["code"].to_numpy(dtype=object)),
         "region": programs["region"].to_numpy(dtype=object),
         "subsector": programs["subsector"].to_numpy(dtype=object),
         "kind": programs["kind"].to_numpy(dtype=object),
@@ -138,6 +147,7 @@ def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.D
         "units_delivered": delivered,
         "need": need,
         "funded": funded,
+        "funded_indicative": funded_indicative,
         "gap": need - funded,
         "funded_share": share,
         "om_funded": om_funded,
@@ -146,7 +156,7 @@ def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.D
         "limiting_reason": reason,
         "limiting_detail": detail,
     })
-    return frame.sort_values("program").reset_index(drop=True)
+    return frame.sort_values(list(KEYS["programs"])).reset_index(drop=True)
 
 
 def pool_table(model: BuiltModel, values: Values, solution: Solution) -> pd.DataFrame:
@@ -180,7 +190,7 @@ def pool_table(model: BuiltModel, values: Values, solution: Solution) -> pd.Data
         "range_low": low,
         "range_high": high,
     })
-    return frame.sort_values(["pool", "year"]).reset_index(drop=True)
+    return frame.sort_values(list(KEYS["pools"])).reset_index(drop=True)
 
 
 def _unused(budget: np.ndarray, used: np.ndarray) -> np.ndarray:
@@ -270,12 +280,10 @@ def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
     frame["shortfall"] = np.where(shortfall < 1e-6, 0.0, shortfall)  # solver noise, not households
     columns = ["scenario", "region", "indicator", "year", "households", "covered", "share",
                "target_share", "target_households", "shortfall"]
-    return frame[columns].sort_values(["region", "indicator", "year"]).reset_index(drop=True)
+    return frame[columns].sort_values(list(KEYS["coverage"])).reset_index(drop=True)
 
 
 def empty_tables() -> RunTables:
     """Tables with no rows (a run that found no feasible point still writes its folder)."""
-    from ssk_optimize.results.writer import SCHEMAS
-
     frames = {name: schema.empty_table().to_pandas() for name, schema in SCHEMAS.items()}
     return RunTables(**frames)

@@ -1,7 +1,8 @@
 """Write a run folder atomically: four Parquet files, ``manifest.json``, ``scenario.resolved.yaml``.
 
-Every table has a fixed Arrow schema (column names and types never depend on the data), rows are
-sorted by key, and the manifest's main fields sit in each file's key-value metadata. Files are
+Every table has a fixed Arrow schema (``results/schemas.py``: column names and types never depend
+on the data), rows are sorted by key, and the manifest's main fields sit in each file's key-value
+metadata. Files are
 written into a temporary sibling folder which then replaces the target, so a reader finds the
 previous complete run or the new complete run, never a half-written one.
 
@@ -35,39 +36,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ssk_optimize.errors import Interrupted, UsageError
 from ssk_optimize.results.output import replaceable_state, suggest_folder
+from ssk_optimize.results.schemas import TABLES, arrow_table, file_metadata
 from ssk_optimize.results.tables import RunTables
-
-ARROW_TYPES = {"text": pa.string(), "number": pa.float64(), "year": pa.int32(), "flag": pa.bool_()}
-
-
-def _schema(columns: str) -> pa.Schema:
-    """``"scenario year:year amount:number"``: columns in order, text unless typed."""
-    fields = [(c.partition(":")[0], ARROW_TYPES[c.partition(":")[2] or "text"]) for c in columns.split()]
-    return pa.schema(fields)
-
-
-SCHEMAS: dict[str, pa.Schema] = {
-    "allocations": _schema(
-        "scenario program code region province subsector kind scale source pool holder firm:flag "
-        "year:year purpose amount:number"),
-    "programs": _schema(
-        "scenario program name code region subsector kind scale priority:number quantity:number "
-        "units_delivered:number need:number funded:number gap:number funded_share:number "
-        "om_funded:number om_after_horizon:number waiting_list:flag limiting_reason limiting_detail"),
-    "pools": _schema(
-        "scenario pool source holder firm:flag year:year budget:number used:number unused:number "
-        "shadow_price_targets:number shadow_price_priority:number range_low:number range_high:number"),
-    "coverage": _schema(
-        "scenario region indicator year:year households:number covered:number share:number "
-        "target_share:number target_households:number shortfall:number"),
-}
-
-METADATA_KEYS = ("scenario", "engine_version", "scenario_sha256", "money_unit", "status")
 
 
 def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
@@ -85,9 +59,9 @@ def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
     staging = folder.parent / f".{folder.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
-        metadata = _metadata(manifest)
-        for name, schema in SCHEMAS.items():
-            _write_table(staging / f"{name}.parquet", getattr(tables, name), schema, metadata)
+        for name in TABLES:
+            _write_table(staging / f"{name}.parquet", getattr(tables, name), name,
+                         file_metadata(manifest, name))
         _write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True,
                                                           default=_json_default) + "\n")
         _write_text(staging / "scenario.resolved.yaml", resolved_yaml)
@@ -102,20 +76,8 @@ def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
     return folder
 
 
-def _metadata(manifest: dict[str, Any]) -> dict[bytes, bytes]:
-    data = {key: manifest.get(key) for key in METADATA_KEYS}
-    data["solver"] = manifest.get("solver")
-    data["objective"] = manifest.get("objective")
-    return {f"ssk_optimize.{k}".encode(): json.dumps(v, default=_json_default).encode()
-            for k, v in data.items()}
-
-
-def _write_table(path: Path, frame: pd.DataFrame, schema: pa.Schema,
-                 metadata: dict[bytes, bytes]) -> None:
-    frame = frame[list(schema.names)]
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    table = table.replace_schema_metadata(metadata)  # drop pandas' own metadata: stable bytes
-    pq.write_table(table, path, compression="zstd")
+def _write_table(path: Path, frame: pd.DataFrame, name: str, metadata: dict[bytes, bytes]) -> None:
+    pq.write_table(arrow_table(frame, name, metadata), path, compression="zstd")
     _fsync(path)
 
 

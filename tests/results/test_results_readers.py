@@ -65,10 +65,12 @@ def test_polars_types(kalteng: Path) -> None:
 def test_metadata_carries_unit_and_hash(kalteng: Path, table: str) -> None:
     manifest = json.loads((kalteng / "manifest.json").read_text())
     metadata = pq.read_schema(kalteng / f"{table}.parquet").metadata
-    decoded = {k.decode(): json.loads(v) for k, v in metadata.items()}
+    decoded = {k.decode(): v.decode() for k, v in metadata.items()}  # plain text (schemas.py)
     assert decoded["ssk_optimize.money_unit"] == "juta" == manifest["money_unit"]
     assert decoded["ssk_optimize.scenario_sha256"] == manifest["scenario_sha256"]
     assert len(manifest["scenario_sha256"]) == 64
     assert decoded["ssk_optimize.status"] == "optimal"
     assert decoded["ssk_optimize.scenario"] == "kalteng-baseline"
+    assert json.loads(decoded["ssk_optimize.solver"])["name"] == manifest["solver"]["name"]
+    assert decoded["ssk_optimize.table"] == table
     assert not any(key.startswith(b"pandas") for key in metadata)  # stable bytes, no index noise

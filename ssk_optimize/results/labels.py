@@ -1,0 +1,98 @@
+"""Words and numbers for people: Indonesian by default, English on request.
+
+Every text a report, workbook or comparison shows for a fixed vocabulary (sources, sub-sectors,
+waiting-list reasons, table headings) comes from :data:`LABELS`; ids a planner wrote (programme,
+pool and region ids, names) are shown as written. :func:`number` formats money and counts in the
+reader's convention: ``1.234,5`` in Indonesian, ``1,234.5`` in English.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Lang = Literal["id", "en"]
+LANGS: tuple[Lang, ...] = ("id", "en")
+
+LABELS: dict[str, tuple[str, str]] = {  # key -> (Indonesian, English)
+    # sources (domain.md section 2)
+    "APBN": ("APBN", "APBN (central budget)"),
+    "DAK": ("DAK", "DAK (special allocation fund)"),
+    "APBD_PROV": ("APBD Provinsi", "APBD Provinsi (provincial budget)"),
+    "APBD_KAB": ("APBD Kabupaten/Kota", "APBD Kabupaten/Kota (district budget)"),
+    "DANA_DESA": ("Dana Desa", "Dana Desa (village fund)"),
+    "CSR": ("CSR/Swasta", "CSR/private"),
+    "MASYARAKAT": ("Masyarakat", "Community"),
+    "RETRIBUSI": ("Retribusi", "User fees (retribusi)"),
+    "HIBAH": ("Hibah", "Grants (hibah)"),
+    # sub-sectors
+    "air_limbah": ("Air limbah domestik", "Domestic wastewater"),
+    "persampahan": ("Persampahan", "Solid waste"),
+    "drainase": ("Drainase lingkungan", "Drainage"),
+    "higiene": ("Promosi higiene", "Hygiene promotion"),
+    "air_minum": ("Air minum", "Drinking water"),
+    # waiting-list reasons (results/reasons.REASONS)
+    "fully_funded": ("Terdanai penuh", "Fully funded"),
+    "no_eligible_source": ("Tidak ada sumber yang berwenang", "No pool may legally fund it"),
+    "readiness": ("Menunggu kesiapan (prasyarat)", "Waiting for a prerequisite"),
+    "pool_exhausted": ("Dana sumber yang berwenang habis", "Eligible pools exhausted"),
+    "om_burden": ("Beban O&M tidak tertampung", "O&M burden cannot be carried"),
+    "share_cap": ("Batas porsi sumber dana", "Source share limit"),
+    "year_window": ("Di luar tahun pelaksanaan", "Outside its years"),
+    # headings
+    "group_government": ("A. Pemerintah", "A. Government"),
+    "group_non_government": ("B. Non-pemerintah", "B. Non-government"),
+    "funding_source": ("Sumber Pendanaan", "Funding source"),
+    "subsector": ("Sub-sektor", "Sub-sector"),
+    "need": ("Kebutuhan", "Need"),
+    "funded": ("Terdanai", "Funded"),
+    "gap": ("Kesenjangan (Gap)", "Gap"),
+    "total": ("Jumlah", "Total"),
+    "om": ("Operasi dan pemeliharaan", "Operation and maintenance"),
+    "apbd_murni": ("Perkiraan APBD murni untuk sanitasi", "Estimated own APBD for sanitation"),
+    "commitment": ("Perkiraan komitmen pendanaan", "Estimated committed funding"),
+    "waiting_list": ("Daftar Tunggu", "Waiting list"),
+    "programme": ("Program/Kegiatan", "Programme"),
+    "pool": ("Pos anggaran", "Pool"),
+    "year": ("Tahun", "Year"),
+    "reason": ("Alasan", "Reason"),
+    "detail": ("Keterangan", "Detail"),
+    "shadow_price": ("Harga bayangan", "Shadow price"),
+    "coverage": ("Cakupan", "Coverage"),
+    "target": ("Target", "Target"),
+    "budget": ("Pagu", "Budget"),
+    "used": ("Terpakai", "Used"),
+    "unused": ("Sisa", "Unused"),
+    "tabel_5_1": ("Tabel 5.1 Indikasi kebutuhan biaya per sub-sektor",
+                  "Table 5.1 Indicated cost by sub-sector"),
+    "tabel_5_2": ("Tabel 5.2 Indikasi pendanaan per sumber", "Table 5.2 Indicated funding by source"),
+}
+
+
+def label(key: str, lang: Lang = "id") -> str:
+    """The word for ``key`` in ``lang``; an unknown key (a planner's own id) as it is."""
+    pair = LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "id" else pair[1]
+
+
+def number(value: float | None, lang: Lang = "id", decimals: int = 0) -> str:
+    """``1234.5`` as ``1.234,5`` (id) or ``1,234.5`` (en); NaN or None as an empty string."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    text = f"{value:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")  # no "-0"
+    if lang == "id":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def percent(share: float | None, lang: Lang = "id", decimals: int = 0) -> str:
+    """``0.853`` as ``85%`` (``85,3%`` with one decimal in Indonesian)."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return ""
+    return number(share * 100.0, lang, decimals) + "%"
