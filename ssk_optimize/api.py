@@ -14,15 +14,19 @@ from pathlib import Path
 
 from ssk_optimize.errors import UsageError
 from ssk_optimize.model.formulation import BuiltModel, build_model
+from ssk_optimize.model.near import with_near_stage
 from ssk_optimize.model.objective import normalisers
 from ssk_optimize.model.snap import snap_refinement
+from ssk_optimize.results.compare import money_moved
 from ssk_optimize.results.manifest import build_manifest
 from ssk_optimize.results.output import check_output_folder, default_folder
+from ssk_optimize.results.reader import read_run
 from ssk_optimize.results.tables import RunTables, tabulate
 from ssk_optimize.results.writer import write_run
 from ssk_optimize.scenario import LoadedScenario, load_scenario
 from ssk_optimize.scenario.canonical import canonical_scenario
 from ssk_optimize.scenario.summary import ScenarioSummary, summarise
+from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
 from ssk_optimize.solve.base import SolverOptions
 from ssk_optimize.solve.lexicographic import solve_stages
 from ssk_optimize.solve.registry import get_backend
@@ -74,7 +78,7 @@ class RunResult:
 def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | Path | None = None,
                solver: str | None = None, time_limit: float | None = None,
                progress: Callable[[str], None] | None = None, *,
-               default_output: bool = False) -> RunResult:
+               default_output: bool = False, near: str | Path | None = None) -> RunResult:
     """Load, build, solve and (with ``output``) write a run folder atomically.
 
     ``default_output`` without ``output``: write to ``results/<scenario id>`` (with ``-<hash>``
@@ -107,6 +111,14 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     clock = time.perf_counter()
     say("Building the LP")
     model = build_model(loaded.scenario)
+    base_run = None
+    if near is not None:  # read before solving: a wrong folder costs no solve
+        if loaded.scenario.objective.mode != "lexicographic":
+            raise UsageError("--near adds a stage after the lexicographic ones; it needs "
+                             "objective.mode: lexicographic")
+        base_run = read_run(near)
+        factor = RUPIAH_PER_UNIT[base_run.manifest.money_unit] / RUPIAH_PER_UNIT[loaded.scenario.money_unit]
+        model = with_near_stage(model, base_run.tables.allocations, factor)
     timings["build"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say(f"Solving {model.lp.n_cols:,} variables x {model.lp.n_rows:,} constraints")
@@ -117,6 +129,11 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     tables, solution, check = tabulate(model, solution)  # a plan breaking a rule: not optimal
     timings["tables"] = time.perf_counter() - clock
     manifest = build_manifest(loaded, model, solution, timings, plan_check=check)
+    if base_run is not None:  # money moved as the tables show it (the report drops solver dust)
+        base_money = base_run.tables.allocations.assign(amount=base_run.tables.allocations["amount"] * factor)
+        manifest["near"] = {"base_run": str(base_run.folder), "base_scenario": base_run.manifest.scenario,
+                            "base_scenario_sha256": base_run.manifest.scenario_sha256,
+                            "money_moved": money_moved(base_money, tables.allocations)}
     folder = None
     if target is not None:
         clock = time.perf_counter()

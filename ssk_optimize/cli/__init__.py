@@ -7,6 +7,7 @@ import sys
 import click
 
 from ssk_optimize import __version__
+from ssk_optimize.cli.compare import compare_command
 from ssk_optimize.cli.solve import solve_command
 from ssk_optimize.cli.validate import init_command, validate_command
 
@@ -31,6 +32,7 @@ def cli(context: click.Context, debug: bool) -> None:
 cli.add_command(validate_command)
 cli.add_command(init_command)
 cli.add_command(solve_command)
+cli.add_command(compare_command)
 
 
 def main() -> None:

@@ -27,11 +27,15 @@ from ssk_optimize.results.output import overrides_hash
               help="highs (default), cbc, or pulp:NAME for any solver PuLP knows.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               help="Limit for the whole solve (all stages).")
+@click.option("--near", type=click.Path(file_okay=False, path_type=Path), metavar="BASE_RUN",
+              help="Re-plan near this run folder: after the usual stages, move as little money as "
+                   "possible from its allocations, so a comparison shows only what the change forces.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON instead.")
 @click.option("--top", default=10, show_default=True, help="Waiting-list rows to show.")
 @handle_errors
 def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...],
-                  solver: str | None, time_limit: float | None, as_json: bool, top: int) -> None:
+                  solver: str | None, time_limit: float | None, near: Path | None, as_json: bool,
+                  top: int) -> None:
     """Allocate every pool to programmes and write the results.
 
     Writes allocations, programs, pools and coverage as Parquet, with manifest.json and the
@@ -48,7 +52,7 @@ def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...
                 if status is not None:
                     status.update(message)
             result = api.solve_file(scenario, overrides, output, solver, time_limit, progress,
-                                    default_output=True)
+                                    default_output=True, near=near)
     except KeyboardInterrupt:
         raise Interrupted("interrupted (Ctrl-C) before the run finished; no results were written "
                           "and an earlier run in the output folder is left as it was") from None
@@ -65,6 +69,11 @@ def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...
                 err.print(written, markup=False)
         else:
             render_run(result, top)
+            near_entry = result.manifest.get("near")
+            if isinstance(near_entry, dict):
+                out.print(f"Re-planned near {near_entry['base_run']}: "
+                          f"{near_entry['money_moved'] or 0:,.2f} {result.manifest['money_unit']} moved "
+                          "from its allocations (the least any equally good plan moves)", markup=False)
             out.print(written, markup=False)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted (Ctrl-C); the results are complete in {result.folder}") \
