@@ -8,6 +8,8 @@ import click
 
 from ssk_optimize import __version__
 from ssk_optimize.cli.compare import compare_command
+from ssk_optimize.cli.export import export_command
+from ssk_optimize.cli.report import report_command
 from ssk_optimize.cli.solve import solve_command
 from ssk_optimize.cli.validate import init_command, validate_command
 
@@ -33,6 +35,8 @@ cli.add_command(validate_command)
 cli.add_command(init_command)
 cli.add_command(solve_command)
 cli.add_command(compare_command)
+cli.add_command(report_command)
+cli.add_command(export_command)
 
 
 def main() -> None:

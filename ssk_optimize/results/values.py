@@ -66,6 +66,9 @@ def extract_values(model: BuiltModel, x: FloatArray, polish: int = 2) -> Values:
     if polish >= 2:
         money = _drop_tiny_programmes(model, money)
     money, units = _polish(model, x, money, _units_bought(model, money), snap=polish >= 1)
+    if polish >= 1:
+        money = _to_rupiah(model, money)
+        units = _units_follow(model, money, units)
     used = _used(model, money)
     shortfall = np.clip(x[ix.shortfall["col"].to_numpy()], 0.0, None) * \
         ix.shortfall["households"].to_numpy(dtype=float)
@@ -304,3 +307,40 @@ def _clean_budgets(model: BuiltModel, money: pd.DataFrame) -> tuple[FloatArray, 
     key = money["pool_row"].to_numpy() * n_years + money["t"].to_numpy()
     used = np.bincount(key, weights=money["amount"].to_numpy(), minlength=ix.budget.size)
     return np.asarray(used, dtype=np.float64).reshape(ix.budget.shape), money
+
+
+def _to_rupiah(model: BuiltModel, money: pd.DataFrame) -> pd.DataFrame:
+    """Every amount to the whole rupiah (the solver's digits below it are tolerance, not money),
+    without passing a budget: a pool-year the rounding takes over its budget gives the excess
+    back, whole rupiah by whole rupiah, from its largest amounts. Sums of the amounts then differ
+    from their decimal value by float rounding only (1e-13 relative), not by solver tolerance."""
+    ix = model.index
+    per_unit = RUPIAH_PER_UNIT[ix.scenario.money_unit]
+    rupiah = np.round(money["amount"].to_numpy(dtype=float) * per_unit)
+    key = money["pool_row"].to_numpy() * ix.n_years + money["t"].to_numpy()
+    budget = np.floor(ix.budget.reshape(-1) * per_unit * (1 + 1e-15))
+    used = np.bincount(key, weights=rupiah, minlength=budget.size)
+    for k in np.flatnonzero(used > budget):  # at most half a rupiah per row over: few pool-years
+        rows = np.flatnonzero(key == k)
+        excess = used[k] - budget[k]
+        for i in rows[np.argsort(-rupiah[rows], kind="stable")]:
+            take = min(excess, rupiah[i])
+            rupiah[i] -= take
+            excess -= take
+            if excess <= 0:
+                break
+    money = money.assign(amount=rupiah / per_unit)
+    return money[money["amount"] > 0].reset_index(drop=True)
+
+
+def _units_follow(model: BuiltModel, money: pd.DataFrame, units: FloatArray) -> FloatArray:
+    """After rounding to the rupiah, a partially funded divisible programme's units are again what
+    its money buys; complete and whole-unit programmes keep their snapped units (their money moved
+    by under a rupiah a row, inside the cost rule's tolerance)."""
+    ix = model.index
+    quantity = ix.programs["quantity"].to_numpy(dtype=float)
+    partial = ix.programs["divisible"].to_numpy(dtype=bool) & (units.sum(axis=1) < quantity * (1 - SNAP_REL))
+    fresh = _within_quantity(_units_bought(model, money), quantity)
+    units = units.copy()
+    units[partial] = fresh[partial]
+    return units
