@@ -6,7 +6,6 @@ runs in different money units and folders that are not runs.
 from __future__ import annotations
 
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,8 @@ from ssk_optimize.results.labels import label
 from ssk_optimize.results.report import MARKER
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-MILIAR = textwrap.dedent("""\
-    scenario: tiny-miliar
-    horizon: [2025, 2026]
-    money_unit: miliar
-    regions:
-      - {id: alpha, province: prov, households: {2025: 1000}}
-    pools:
-      - {id: apbd, source: APBD_KAB, holder: alpha, budget: {2025: 0.1, 2026: 0.1}}
-    programs:
-      - {id: build, region: alpha, subsector: air_limbah, kind: construction, scale: komunal,
-         unit_cost: 0.01, quantity: 10, years: [2025, 2025], priority: 5}
-    """)
+MILIAR = (Path(__file__).resolve().parents[1] / "data" / "units" / "tiny_miliar.yaml").read_text(
+    encoding="utf-8")  # a tiny run in miliar
 
 
 @pytest.fixture(scope="module")

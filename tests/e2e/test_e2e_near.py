@@ -20,13 +20,11 @@ KEY = ["program", "pool", "year", "purpose", "region"]
 
 
 def moved(base: pd.DataFrame, other: pd.DataFrame) -> float:
-    """L1 distance between two allocation tables, computed here from the Parquet rows."""
-    def keyed(frame: pd.DataFrame) -> pd.Series:
-        plain = frame.astype({c: object for c in KEY}).fillna({"program": ""})
-        return plain.groupby(KEY)["amount"].sum()
-    a, b = keyed(base), keyed(other)
-    index = a.index.union(b.index)
-    return float((a.reindex(index, fill_value=0.0) - b.reindex(index, fill_value=0.0)).abs().sum())
+    """L1 distance between two allocation tables, from the Parquet rows by an outer merge."""
+    plain = [f.astype({c: object for c in KEY}).fillna({"program": ""}) for f in (base, other)]
+    both = plain[0].merge(plain[1], on=KEY, how="outer", suffixes=("_a", "_b")).fillna(
+        {"amount_a": 0.0, "amount_b": 0.0})
+    return float((both["amount_a"] - both["amount_b"]).abs().sum())
 
 
 @pytest.fixture(scope="module")

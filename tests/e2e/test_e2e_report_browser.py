@@ -91,8 +91,8 @@ def test_the_report_renders_offline_with_the_parquet_totals(browser: Any, runs: 
           tabel51: total('tabel-5-1-0'), tabel52: total('tabel-5-2-0'),
           tabel52cut: total('tabel-5-2-1'),
           charts: charts.length,
-          drawn: charts.filter(c => c.querySelector('svg.main-svg') &&
-                                    c.querySelectorAll('.trace, .scatterlayer path, .barlayer path').length > 0).length,
+          drawn: charts.filter(c => c.querySelector('svg.main-svg') && c.querySelectorAll(
+                                    '.trace, .scatterlayer path, .barlayer path').length > 0).length,
           external: performance.getEntriesByType('resource').map(e => e.name)
                       .filter(u => !/^(file|data|blob):/.test(u)),
         }; """)

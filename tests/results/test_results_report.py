@@ -8,7 +8,6 @@ import dataclasses
 import json
 import re
 import shutil
-import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,19 +26,8 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 EVIL = "<script>alert(1)</script>"
 RENAMED = "Tangki septik individual, desa hulu (Kec. Lamandau, Belantikan Raya, Delang, Batangkawa)"
 
-MILIAR = textwrap.dedent("""\
-    # A tiny run in miliar, so a report with the Lamandau runs (juta) must be refused.
-    scenario: tiny-miliar
-    horizon: [2025, 2026]
-    money_unit: miliar
-    regions:
-      - {id: alpha, province: prov, households: {2025: 1000}}
-    pools:
-      - {id: apbd, source: APBD_KAB, holder: alpha, budget: {2025: 0.1, 2026: 0.1}}
-    programs:
-      - {id: build, region: alpha, subsector: air_limbah, kind: construction, scale: komunal,
-         unit_cost: 0.01, quantity: 10, years: [2025, 2025], priority: 5, om_rate: 0.2}
-    """)
+MILIAR = (Path(__file__).resolve().parents[1] / "data" / "units" / "tiny_miliar.yaml").read_text(
+    encoding="utf-8")  # a tiny run in miliar
 
 
 class Page(HTMLParser):
