@@ -164,7 +164,7 @@ class _Checker:
         self.capex: dict[str, np.ndarray] = {p.id: np.zeros(n_years) for p in scenario.programs}
         self.om: dict[str, np.ndarray] = {p.id: np.zeros(n_years) for p in scenario.programs}
         self.by_pool: dict[tuple[str, str, int], float] = defaultdict(float)  # (p, pool, year)
-        self.cost = {p.id: np.array([p.cost_in(y) if self._in_window(p, y) else np.nan
+        self.cost = {p.id: np.array([scenario.cost_of(p, y) if self._in_window(p, y) else np.nan
                                      for y in self.years]) for p in scenario.programs}
 
     # ------------------------------------------------------------------ helpers
@@ -487,7 +487,7 @@ class _Checker:
             if abs(row.funded_indicative - soft) > tol:
                 report("funded", f"{where}: funded_indicative {row.funded_indicative} != capital "
                        f"money from indicative pools {soft}")
-            last_cost = program.cost_in(s.window(program)[1])
+            last_cost = s.cost_of(program, s.window(program)[1])
             need = row.funded + (q - delivered) * last_cost
             if abs(row.need - need) > tol:
                 report("need", f"{where}: need {row.need} != funded + (quantity - units) x "

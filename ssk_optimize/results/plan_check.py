@@ -106,7 +106,7 @@ class _Plan:
         self.start = np.array([s.window(p)[0] for p in s.programs], dtype=np.int64)
         self.half = 0.5 / RUPIAH_PER_UNIT[s.money_unit]
         self.quantity = np.array([p.quantity for p in s.programs], dtype=float)
-        self.cost = np.array([[p.cost_in(y) if s.window(p)[0] <= y <= s.window(p)[1] else np.nan
+        self.cost = np.array([[s.cost_of(p, y) if s.window(p)[0] <= y <= s.window(p)[1] else np.nan
                                for y in s.years] for p in s.programs]).reshape(-1, n_years)
         self.in_window = np.isfinite(self.cost)
         self.budget = np.array([[b.budget_in(y) for y in s.years] for b in s.pools]).reshape(-1, n_years)

@@ -83,6 +83,8 @@ def _money_figures(scenario: Scenario) -> Iterator[tuple[PathKey, float]]:
         if isinstance(program.unit_cost, dict):
             for year, cost in program.unit_cost.items():
                 yield at + ("unit_cost", year), cost
+        elif program.base_cost is not None:  # a growing cost: the figure written is its base
+            yield at + ("unit_cost", "base"), program.base_cost
         else:
             yield at + ("unit_cost",), program.unit_cost
         for year, by_pool in program.locked.items():
@@ -161,9 +163,10 @@ def _check_unit_cost(report: Report, program: Program, scenario: Scenario,
         return
     dearest, item = reference
     factor = RUPIAH_PER_UNIT[scenario.money_unit]
-    costs = program.unit_cost.values() if isinstance(program.unit_cost, dict) \
-        else [program.unit_cost]
-    cost = max(costs)
+    if isinstance(program.unit_cost, dict):
+        cost = max(program.unit_cost.values())
+    else:  # a growing cost is judged by its base figure (what was typed), not by its growth
+        cost = program.base_cost if program.base_cost is not None else float(program.unit_cost)  # type: ignore[arg-type]
     if cost * factor > UNIT_COST_WARNING_FACTOR * dearest:
         times = cost * factor / dearest
         report(("programs", program.id, "unit_cost"),
