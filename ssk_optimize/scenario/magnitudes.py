@@ -23,7 +23,7 @@ from typing import Any
 from ssk_optimize.errors import Issue
 from ssk_optimize.scenario.loading import location_of
 from ssk_optimize.scenario.money_range import money_range_issues
-from ssk_optimize.scenario.schema import MAX_HOUSEHOLDS, Pool, Program, Region, Scenario
+from ssk_optimize.scenario.schema import MAX_HOUSEHOLDS, Pool, Program, Region, Scenario, UnitCost
 from ssk_optimize.scenario.vocabulary import NATIONAL, RUPIAH_PER_UNIT
 from ssk_optimize.scenario.yamlio import Locations, PathKey
 
@@ -83,8 +83,8 @@ def _money_figures(scenario: Scenario) -> Iterator[tuple[PathKey, float]]:
         if isinstance(program.unit_cost, dict):
             for year, cost in program.unit_cost.items():
                 yield at + ("unit_cost", year), cost
-        elif program.base_cost is not None:  # a growing cost: the figure written is its base
-            yield at + ("unit_cost", "base"), program.base_cost
+        elif isinstance(program.unit_cost, UnitCost):  # a growing cost: the figure written is its base
+            yield at + ("unit_cost", "base"), program.unit_cost.base
         else:
             yield at + ("unit_cost",), program.unit_cost
         for year, by_pool in program.locked.items():
@@ -165,8 +165,10 @@ def _check_unit_cost(report: Report, program: Program, scenario: Scenario,
     factor = RUPIAH_PER_UNIT[scenario.money_unit]
     if isinstance(program.unit_cost, dict):
         cost = max(program.unit_cost.values())
-    else:  # a growing cost is judged by its base figure (what was typed), not by its growth
-        cost = program.base_cost if program.base_cost is not None else float(program.unit_cost)  # type: ignore[arg-type]
+    elif isinstance(program.unit_cost, UnitCost):  # judged by the base figure typed, not its growth
+        cost = program.unit_cost.base
+    else:
+        cost = program.unit_cost
     if cost * factor > UNIT_COST_WARNING_FACTOR * dearest:
         times = cost * factor / dearest
         report(("programs", program.id, "unit_cost"),

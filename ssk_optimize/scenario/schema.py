@@ -299,11 +299,6 @@ class Program(Frozen):
             return float(self.unit_cost * (1.0 + cost_growth) ** (year - first_year))
         return float(self.unit_cost)
 
-    @property
-    def base_cost(self) -> float | None:
-        """The figure written for a growing unit cost (``unit_cost.base``), else None."""
-        return float(self.unit_cost.base) if isinstance(self.unit_cost, UnitCost) else None
-
 
 # --------------------------------------------------------------------------- run settings
 
