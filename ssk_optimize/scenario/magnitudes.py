@@ -57,6 +57,7 @@ def check_magnitudes(scenario: Scenario, locations: Locations) -> list[Issue]:
     references = reference_unit_costs()
     for program in scenario.programs:
         _check_unit_cost(report, program, scenario, references)
+        _check_grown_cost(report, program, scenario)
     provinces = {r.province for r in scenario.regions}
     for pool in scenario.pools:
         _check_budget(report, pool, scenario, provinces)
@@ -153,6 +154,29 @@ def _check_budget(report: Report, pool: Pool, scenario: Scenario, provinces: set
             report(where, f"budget {figure(amount)} {unit} in {year} is {_rupiah(amount * factor)}, "
                    f"more than {what} (about {_rupiah(limit)})",
                    f"was it typed in rupiah? money_unit is {unit}", "warning")
+            return
+
+
+def _check_grown_cost(report: Report, program: Program, scenario: Scenario) -> None:
+    """A unit cost grown from its base year must stay between Rp 1 and Rp 1,000 triliun in every
+    year of the programme's window (the base figure itself is checked with the other figures)."""
+    grows = isinstance(program.unit_cost, UnitCost) or (
+        scenario.cost_growth and not isinstance(program.unit_cost, dict))
+    if not grows:
+        return
+    unit, factor = scenario.money_unit, RUPIAH_PER_UNIT[scenario.money_unit]
+    start, end = scenario.window(program)
+    for year in range(start, end + 1):
+        try:
+            cost = scenario.cost_of(program, year)
+        except OverflowError:
+            cost = math.inf
+        if not MIN_RUPIAH <= cost * factor <= MAX_RUPIAH:
+            size = "overflows" if math.isinf(cost) else f"is {figure(cost)} {unit}"
+            report(("programs", program.id, "unit_cost"),
+                   f"the unit cost grown to {year} {size}, outside Rp 1 .. Rp 1,000 triliun",
+                   "bring unit_cost.year near the horizon or check the growth (0.04 for 4%)",
+                   "error")
             return
 
 

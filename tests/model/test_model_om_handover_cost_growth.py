@@ -172,3 +172,21 @@ def test_unit_cost_forms() -> None:
             np.testing.assert_allclose(matrix[row], want, err_msg=program.id)
             np.testing.assert_allclose([s.cost_of(program, y) for y in s.years], want)
             np.testing.assert_allclose([unit_cost(s, program, y) for y in s.years], want)
+
+
+def test_magnitude_warning_reads_the_base_figure(tmp_path: Path) -> None:
+    """A growing cost typed in rupiah (6,800,000 juta for a septic tank of 6.8 juta) is reported on
+    its base figure; the same base at a sane size is not, even at high growth."""
+    from ssk_optimize.scenario.magnitudes import check_magnitudes
+
+    scenario = load_scenario(TINY / "unit_cost_growth.yaml").scenario
+
+    def warnings(cost: UnitCost) -> list[str]:
+        programs = tuple(p.model_copy(update={"unit_cost": cost}) if p.id == "tangki" else p
+                         for p in scenario.programs)
+        return [i.render() for i in check_magnitudes(scenario.model_copy(update={"programs": programs}), {})
+                if i.path.startswith("programs.tangki.unit_cost")]
+
+    [typed] = warnings(UnitCost(base=6_800_000, year=2024, growth=0.04))
+    assert "unit_cost 6,800,000 juta is" in typed and "was it typed in rupiah?" in typed
+    assert warnings(UnitCost(base=6.8, year=2024, growth=0.5)) == []
