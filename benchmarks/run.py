@@ -71,7 +71,8 @@ def measure(regions: int, lp_only: bool, trace: bool, time_limit: float | None) 
         timings["yaml"] = time.perf_counter() - clock
         clock = time.perf_counter()
         write_run(Path(folder) / "run", tables,
-                  build_manifest(loaded, model, solution, timings, plan_check=check), resolved)
+                  build_manifest(loaded, model, solution, timings, plan_check=check, tables=tables),
+                  resolved)
         timings["write"] = time.perf_counter() - clock
     figures: dict[str, Any] = {
         "regions": regions, "programs": len(loaded.scenario.programs),

@@ -128,7 +128,7 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     say("Writing results")
     tables, solution, check = tabulate(model, solution)  # a plan breaking a rule: not optimal
     timings["tables"] = time.perf_counter() - clock
-    manifest = build_manifest(loaded, model, solution, timings, plan_check=check)
+    manifest = build_manifest(loaded, model, solution, timings, plan_check=check, tables=tables)
     if base_run is not None:  # money moved as the tables show it (the report drops solver dust)
         base_money = base_run.tables.allocations.assign(amount=base_run.tables.allocations["amount"] * factor)
         manifest["near"] = {"base_run": str(base_run.folder), "base_scenario": base_run.manifest.scenario,

@@ -120,7 +120,43 @@ def check_run_folder(folder: str | Path) -> list[str]:
                    f"{scenario.scenario!r}")
     checker = _Checker(scenario, tables, report)
     checker.run()
+    _check_handover_entry(report, manifest, scenario, tables)
     return report.finish()
+
+
+def _check_handover_entry(report: _Report, manifest: dict[str, Any], scenario: Scenario,
+                          tables: dict[str, pd.DataFrame]) -> None:
+    """The manifest's ``om_handover``: per region, the O&M left to the next plan (sum of
+    ``programs.om_after_horizon``) and the programme O&M money of the last year, and a warning in
+    ``warnings`` exactly where the first exceeds (1 + ``rules.om_handover_warning``) x the second."""
+    entry = manifest.get("om_handover")
+    if not isinstance(entry, dict):
+        report("manifest", "om_handover missing")
+        return
+    rules = scenario.rules
+    if entry.get("warning_share") != rules.om_handover_warning or entry.get("cap") != rules.om_handover_cap:
+        report("manifest", f"om_handover shares {entry.get('warning_share')}/{entry.get('cap')} != rules")
+    last = scenario.horizon[1]
+    programs, alloc = tables["programs"], tables["allocations"]
+    left = programs.groupby(programs["region"].astype(object))["om_after_horizon"].sum()
+    paid_rows = alloc[(alloc["purpose"].astype(object) == "om") & (alloc["year"] == last)]
+    paid = paid_rows.groupby(paid_rows["region"].astype(object))["amount"].sum()
+    listed = {str(r.get("region")): r for r in entry.get("regions", [])}
+    warned = " ".join(str(w) for w in manifest.get("warnings", []))
+    for region in scenario.regions:
+        a, b = float(left.get(region.id, 0.0)), float(paid.get(region.id, 0.0))
+        row = listed.get(region.id)
+        if row is None:
+            if a > 0 or b > 0:
+                report("manifest", f"om_handover: region {region.id} missing")
+            continue
+        tol = 1e-9 * max(a, b, 1.0)
+        if abs(row["om_after_horizon"] - a) > tol or abs(row["om_paid_last_year"] - b) > tol:
+            report("manifest", f"om_handover[{region.id}]: {row} != after {a}, paid {b}")
+        warn = a - (1.0 + rules.om_handover_warning) * b > 1e-9 * a
+        if bool(row["warn"]) != warn or (f"om_handover[{region.id}]" in warned) != warn:
+            report("manifest", f"om_handover[{region.id}]: warn {row['warn']} (in warnings: "
+                   f"{f'om_handover[{region.id}]' in warned}), expected {warn}")
 
 
 def _check_manifest(report: _Report, manifest: dict[str, Any], sha256: str,
@@ -164,7 +200,7 @@ class _Checker:
         self.capex: dict[str, np.ndarray] = {p.id: np.zeros(n_years) for p in scenario.programs}
         self.om: dict[str, np.ndarray] = {p.id: np.zeros(n_years) for p in scenario.programs}
         self.by_pool: dict[tuple[str, str, int], float] = defaultdict(float)  # (p, pool, year)
-        self.cost = {p.id: np.array([p.cost_in(y) if self._in_window(p, y) else np.nan
+        self.cost = {p.id: np.array([unit_cost(scenario, p, y) if self._in_window(p, y) else np.nan
                                      for y in self.years]) for p in scenario.programs}
 
     # ------------------------------------------------------------------ helpers
@@ -199,6 +235,7 @@ class _Checker:
         self.money_rules()
         self.per_region()
         self.om_obligations()
+        self.om_handover()
         self.readiness()
         self.program_rows()
         self.coverage_rows()
@@ -434,6 +471,21 @@ class _Checker:
                     self.report("om", f"{program.id}/{year}: O&M funded {om[t]:.6f}, needed "
                                 f"{need[t]:.6f} (om_rate {program.om_rate})")
 
+    def om_handover(self) -> None:
+        """With ``rules.om_handover_cap``, per region: om_rate x all capital money of the horizon
+        (O&M left to the next plan) <= (1 + cap) x programme O&M money of the last year."""
+        cap = self.s.rules.om_handover_cap
+        if cap is None:
+            return
+        for region in self.s.regions:
+            mine = [p for p in self.s.programs if p.region == region.id]
+            left = sum(p.om_rate * float(self.capex[p.id].sum()) for p in mine)
+            paid = sum(float(self.om[p.id][-1]) for p in mine)
+            tol = sum(p.om_rate * self._programme_tol(p) for p in mine) + self.half_rupiah * len(mine)
+            if left > (1.0 + cap) * paid + tol:
+                self.report("om_handover", f"{region.id}: O&M left to the next plan {left:.6f} > "
+                            f"(1 + {cap}) x {paid:.6f} paid in {self.years[-1]}")
+
     def readiness(self) -> None:
         """Delivered share of p by t <= share of each prerequisite by t-1."""
         shares = {p.id: np.cumsum(self.units(p)) / p.quantity for p in self.s.programs}
@@ -487,7 +539,7 @@ class _Checker:
             if abs(row.funded_indicative - soft) > tol:
                 report("funded", f"{where}: funded_indicative {row.funded_indicative} != capital "
                        f"money from indicative pools {soft}")
-            last_cost = program.cost_in(s.window(program)[1])
+            last_cost = unit_cost(s, program, s.window(program)[1])
             need = row.funded + (q - delivered) * last_cost
             if abs(row.need - need) > tol:
                 report("need", f"{where}: need {row.need} != funded + (quantity - units) x "
@@ -564,6 +616,21 @@ class _Checker:
                        f"{target * households}")
             if abs(row.shortfall - max(0.0, row.target_households - row.covered)) > tol:
                 report("shortfall", f"{where}: shortfall {row.shortfall} != max(0, target - covered)")
+
+
+def unit_cost(scenario: Scenario, program: Program, year: int) -> float:
+    """The unit cost in ``year``, recomputed here from the scenario's fields (docs/scenario-format.md):
+    a per-year mapping as written; ``{base, year, growth}`` as base x (1 + growth)^(t - year), the
+    growth defaulting to ``cost_growth`` (else 0); one figure flat, or grown at ``cost_growth``
+    from the horizon's first year."""
+    cost: Any = program.unit_cost
+    if isinstance(cost, dict):
+        return float(cost[year])
+    default = scenario.cost_growth or 0.0
+    if hasattr(cost, "base"):
+        growth = cost.growth if cost.growth is not None else default
+        return float(cost.base) * (1.0 + growth) ** (year - cost.year)
+    return float(cost) * (1.0 + default) ** (year - scenario.horizon[0])
 
 
 def _nan(value: Any) -> bool:

@@ -13,8 +13,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from ssk_optimize.api import RunResult
-from ssk_optimize.cli.render import money, out
-from ssk_optimize.results.aggregates import source_use, subsector_need, tabel_5_1
+from ssk_optimize.cli.render import err, money, out
+from ssk_optimize.results.aggregates import (
+    om_handover,
+    om_handover_warnings,
+    source_use,
+    subsector_need,
+    tabel_5_1,
+)
 from ssk_optimize.results.summary import (
     IndicativeMoney,
     indicative_money,
@@ -44,7 +50,29 @@ def render_run(result: RunResult, top: int = 10) -> None:
     _indicative(indicative, str(manifest["money_unit"]))
     _prices(tables.pools, str(manifest["money_unit"]), _weighted(result))
     _coverage(tables.coverage)
+    _handover(result, unit)
     _waiting(tables.programs, unit, top)
+
+
+def _handover(result: RunResult, unit: str) -> None:
+    """O&M left to the next plan beside the programme O&M paid in the last year, per region;
+    a warning on stderr where the first exceeds the second by more than the warning share."""
+    rules = result.loaded.scenario.rules
+    handover = om_handover(result.tables, rules)
+    if handover.empty:
+        return
+    last = int(handover["last_year"].iloc[0])
+    table = Table(title=f"O&M after the plan ({unit} a year): left to the next plan vs paid in {last}")
+    for column in ("region", f"paid in {last}", "left to the next plan", "increase"):
+        table.add_column(column, justify="left" if column == "region" else "right")
+    for row in handover.itertuples():
+        increase = "" if math.isnan(float(row.increase)) else f"{float(row.increase):+.0%}"  # type: ignore[arg-type]
+        table.add_row(escape(str(row.region)), money(float(row.om_paid_last_year)),  # type: ignore[arg-type]
+                      money(float(row.om_after_horizon)), increase,  # type: ignore[arg-type]
+                      style="bold" if row.warn else None)
+    out.print(table)
+    for warning in om_handover_warnings(handover, rules, str(result.manifest["money_unit"])):
+        err.print(f"Warning: {warning}", markup=False)
 
 
 def _by_subsector(tables: RunTables, unit: str) -> None:

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ssk_optimize.model.builder import LpBuilder, labels
-from ssk_optimize.model.families import delivery, money
+from ssk_optimize.model.families import delivery, handover, money
 from ssk_optimize.model.families.common import pool_ids, program_ids, region_ids, years_of
 from ssk_optimize.model.index import ProblemIndex, build_index
 from ssk_optimize.model.lp import LinearProgram
@@ -28,6 +28,7 @@ FAMILIES = (
     money.add_pool_budgets,
     delivery.add_readiness,
     delivery.add_om_obligations,
+    handover.add_om_handover,
     money.add_matching,
     money.add_share_caps,
     delivery.add_coverage,

@@ -25,7 +25,7 @@ import pandas as pd
 from ssk_optimize.model.scaling import canonical_rupiah, check_money_range, choose_money_scale
 from ssk_optimize.scenario.canonical import canonical_scenario
 from ssk_optimize.scenario.eligibility import eligible_pairs, program_frame
-from ssk_optimize.scenario.schema import Scenario
+from ssk_optimize.scenario.schema import Scenario, UnitCost
 from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT, SOURCE_TYPES
 
 FloatMatrix = npt.NDArray[np.float64]
@@ -134,10 +134,24 @@ def _programs(scenario: Scenario) -> pd.DataFrame:
 
 
 def _cost_matrix(scenario: Scenario, years: npt.NDArray[np.int64]) -> FloatMatrix:
-    flat = np.array([p.unit_cost if not isinstance(p.unit_cost, dict) else np.nan
-                     for p in scenario.programs], dtype=float).reshape(-1, 1)
-    cost = np.repeat(flat, len(years), axis=1)
+    """Unit cost per programme x year (NaN outside the window), grown where the scenario says so.
+
+    One figure, or ``{base, year, growth}``, is ``base * (1 + g)^(t - year)`` (``g = 0`` and the
+    figure flat unless ``growth`` or the scenario's ``cost_growth`` gives one; a plain figure's
+    base year is the horizon's first year); a per-year mapping is taken as written.
+    """
     first = int(years[0])
+    base = np.full(len(scenario.programs), np.nan)
+    base_year = np.full(len(scenario.programs), first, dtype=np.int64)
+    growth = np.zeros(len(scenario.programs))
+    default = scenario.cost_growth or 0.0
+    for row, program in enumerate(scenario.programs):  # reads the frozen models, one per programme
+        if isinstance(program.unit_cost, UnitCost):
+            base[row], base_year[row] = program.unit_cost.base, program.unit_cost.year
+            growth[row] = program.unit_cost.growth if program.unit_cost.growth is not None else default
+        elif not isinstance(program.unit_cost, dict):
+            base[row], growth[row] = program.unit_cost, default
+    cost = base[:, None] * (1.0 + growth[:, None]) ** (years[None, :] - base_year[:, None])
     for row, program in enumerate(scenario.programs):  # only programmes with a cost per year
         if isinstance(program.unit_cost, dict):
             for year, value in program.unit_cost.items():

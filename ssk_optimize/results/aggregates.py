@@ -15,6 +15,9 @@ sources in vocabulary order, years ascending), so two runs give comparable frame
   baseline O&M), so the totals of the two tables are equal.
 - :func:`source_use`: budget, used and unused per source over the horizon.
 - :func:`subsector_need`: need, funded and gap per sub-sector.
+- :func:`om_handover`: per region, the yearly O&M the plan's assets leave to the next plan beside
+  the programme O&M paid in the last horizon year, and whether the first exceeds the second by
+  more than ``rules.om_handover_warning`` (formulation.md, "O&M after the plan").
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ssk_optimize.results.tables import RunTables
+from ssk_optimize.scenario.schema import RuleTable
 from ssk_optimize.scenario.vocabulary import SOURCE_TYPES, SUBSECTORS
 
 GOVERNMENT = ("APBN", "DAK", "APBD_PROV", "APBD_KAB", "DANA_DESA", "RETRIBUSI")
@@ -110,3 +114,57 @@ def source_use(tables: RunTables) -> pd.DataFrame:
     sums["used_share"] = np.where(sums["budget"] > 0, sums["used"] / sums["budget"].where(
         sums["budget"] > 0, 1.0), 0.0)
     return sums
+
+
+#: Relative slack before the O&M handover warning fires (solver dust is not an increase).
+HANDOVER_TOLERANCE = 1e-9
+
+
+def om_handover(tables: RunTables, rules: RuleTable) -> pd.DataFrame:
+    """O&M left to the next plan vs programme O&M paid in the last year, per region.
+
+    ``om_after_horizon`` is the sum of ``programs.om_after_horizon`` (om_rate x all capital built
+    in the horizon); ``om_paid_last_year`` the ``om`` allocations of the horizon's last year
+    (baseline O&M of existing assets is in neither); ``increase`` = after / paid - 1 (NaN when
+    nothing is paid); ``warn`` when after > (1 + ``rules.om_handover_warning``) x paid (relative
+    slack 1e-9); ``limit`` = (1 + warning share) x paid. Only regions with either figure
+    non-zero, by region id.
+    """
+    columns = ["region", "last_year", "om_paid_last_year", "om_after_horizon", "increase", "limit",
+               "warn"]
+    years = years_of(tables)
+    if tables.programs.empty or not years:
+        return pd.DataFrame(columns=columns)
+    last = years[-1]
+    programs = tables.programs.assign(region=tables.programs["region"].astype(object))
+    after = programs.groupby("region")["om_after_horizon"].sum()
+    money = tables.allocations
+    paid_rows = money[(money["purpose"].astype(object) == "om") & (money["year"].astype(int) == last)]
+    paid = paid_rows.assign(region=paid_rows["region"].astype(object)).groupby("region")["amount"].sum()
+    regions = sorted(set(after.index) | set(paid.index))
+    frame = pd.DataFrame({"region": regions})
+    frame["last_year"] = last
+    frame["om_paid_last_year"] = paid.reindex(regions, fill_value=0.0).to_numpy(dtype=float)
+    frame["om_after_horizon"] = after.reindex(regions, fill_value=0.0).to_numpy(dtype=float)
+    frame = frame[(frame["om_paid_last_year"] > 0) | (frame["om_after_horizon"] > 0)]
+    paid_now = frame["om_paid_last_year"].to_numpy()
+    left = frame["om_after_horizon"].to_numpy()
+    frame["increase"] = np.where(paid_now > 0, left / np.where(paid_now > 0, paid_now, 1.0) - 1.0,
+                                 np.nan)
+    frame["limit"] = (1.0 + rules.om_handover_warning) * paid_now
+    frame["warn"] = left - frame["limit"].to_numpy() > HANDOVER_TOLERANCE * left
+    return frame[columns].reset_index(drop=True)
+
+
+def om_handover_warnings(handover: pd.DataFrame, rules: RuleTable, money_unit: str) -> list[str]:
+    """One sentence per region of :func:`om_handover` whose handover is above the warning share."""
+    warnings = []
+    for row in handover[handover["warn"]].itertuples():
+        paid, left = float(row.om_paid_last_year), float(row.om_after_horizon)  # type: ignore[arg-type]
+        compared = (f"{float(row.increase):.0%} more than the {paid:,.2f} it pays in {row.last_year}"  # type: ignore[arg-type]
+                    if paid > 0 else f"and pays no programme O&M in {row.last_year}")
+        warnings.append(
+            f"om_handover[{row.region}]: the plan leaves {left:,.2f} {money_unit} a year of O&M to the "
+            f"next plan, {compared} (above rules.om_handover_warning {rules.om_handover_warning:g}; "
+            f"rules.om_handover_cap makes it a limit)")
+    return warnings

@@ -86,8 +86,8 @@ def check_plan(scenario: Scenario, tables: RunTables, units: FloatArray) -> Plan
     """Run every rule family on the reported plan."""
     plan = _Plan(scenario, tables, np.asarray(units, dtype=float))
     families = (check_money_rows, check_pool_budgets, check_eligibility, check_year_windows, check_cost,
-                check_quantity, check_readiness, check_om, check_matching, check_share_caps, check_coverage,
-                check_locked)
+                check_quantity, check_readiness, check_om, check_om_handover, check_matching,
+                check_share_caps, check_coverage, check_locked)
     return PlanCheck(tuple(v for family in families for v in family(plan)))
 
 
@@ -106,7 +106,7 @@ class _Plan:
         self.start = np.array([s.window(p)[0] for p in s.programs], dtype=np.int64)
         self.half = 0.5 / RUPIAH_PER_UNIT[s.money_unit]
         self.quantity = np.array([p.quantity for p in s.programs], dtype=float)
-        self.cost = np.array([[p.cost_in(y) if s.window(p)[0] <= y <= s.window(p)[1] else np.nan
+        self.cost = np.array([[s.cost_of(p, y) if s.window(p)[0] <= y <= s.window(p)[1] else np.nan
                                for y in s.years] for p in s.programs]).reshape(-1, n_years)
         self.in_window = np.isfinite(self.cost)
         self.budget = np.array([[b.budget_in(y) for y in s.years] for b in s.pools]).reshape(-1, n_years)
@@ -275,6 +275,32 @@ def check_om(plan: _Plan) -> list[Violation]:
             if abs(got - need) > REL * need + plan.half:
                 found.append(Violation("om", abs(got - need), region=region.id, year=int(year),
                                        detail=f"baseline O&M paid {got:.12g}, needed {need:.12g}"))
+    return found
+
+
+def check_om_handover(plan: _Plan) -> list[Violation]:
+    """With ``rules.om_handover_cap``, per region: O&M left to the next plan (om_rate x all
+    capital built in the horizon) <= (1 + cap) x programme O&M money paid in the last year.
+
+    Tolerance: 1e-6 of the region's yearly O&M of every programme's whole quantity at its dearest
+    cost, plus half a rupiah per programme.
+    """
+    cap = plan.s.rules.om_handover_cap
+    if cap is None:
+        return []
+    rate = np.array([p.om_rate for p in plan.s.programs], dtype=float)
+    after = rate * plan.built.sum(axis=1)
+    paid = plan.om[:, -1]
+    full = rate * np.max(np.where(plan.in_window, plan.cost, 0.0), axis=1, initial=0.0) * plan.quantity
+    found = []
+    for region in plan.s.regions:
+        mine = plan.region_of == region.id
+        left, last = float(after[mine].sum()), float(paid[mine].sum())
+        excess = left - (1.0 + cap) * last
+        if excess > REL * float(full[mine].sum()) + plan.half * int(mine.sum()):
+            found.append(Violation("om_handover", excess, region=region.id, year=int(plan.years[-1]),
+                                   detail=f"O&M left to the next plan {left:.12g} > (1 + {cap:g}) x "
+                                          f"{last:.12g} paid in the last year"))
     return found
 
 

@@ -10,7 +10,8 @@ the years' findings are ranked:
                            waited on (not complete, able to start earlier) held it back; or a
                            prerequisite can never be done before its window closes;
 4. ``om_burden``           in some year capital money was open, but the O&M of a unit built then
-                           finds no O&M pool with room in a later horizon year (or none may pay it);
+                           finds no O&M pool with room in a later horizon year (or none may pay it),
+                           or, in the last year, the region's ``om_handover`` cap binds;
 5. ``share_cap``           in some year its pools had money, but only behind a share rule of the
                            programme (per-region ceiling of a pool it may use, masyarakat share,
                            matching, DAK supporting cap);
@@ -45,6 +46,7 @@ ROOM_SHARE = 1e-5  # ... or below this share of the programme's own yearly cost 
 SHARE_TOL = 1e-6  # shares of a programme (readiness, masyarakat, matching rows)
 BINDING = 1e-7  # scaled slack of a DAK supporting row
 TOO_LITTLE = "remaining eligible money is too little for the next unit"
+HANDOVER = "handover"  # an om_burden finding: the region's om_handover cap binds in the last year
 
 
 @dataclass
@@ -62,6 +64,7 @@ class _Facts:
     prereqs: dict[int, list[int]]  # program_row -> prerequisite rows (matched by id)
     region_of: np.ndarray  # program_row -> region row
     partners: dict[str, set[str]]  # matching source -> partner source types
+    handover: set[int]  # region rows whose om_handover row binds (rules.om_handover_cap)
 
 
 def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
@@ -150,8 +153,12 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
     regions = {r: i for i, r in enumerate(ix.regions["region"])}
     region_of = np.array([regions[r] for r in ix.programs["region"]], dtype=np.int64)
     partners = {str(m.source): {str(s) for s in m.partners} for m in ix.scenario.rules.matching}
+    handover: set[int] = set()
+    keys = model.family_keys.get("om_handover")
+    if keys is not None:
+        handover = {_int(r) for r in keys.loc[slack[keys["row"].to_numpy()] <= SHARE_TOL, "region_row"]}
     return _Facts(ix.budget - values.used, ix.budget, left, high, cum, masyarakat, matching,
-                  supporting, prereqs, region_of, partners)
+                  supporting, prereqs, region_of, partners, handover)
 
 
 def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | None,
@@ -232,6 +239,9 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
         if burden is not None:
             kinds.setdefault("om_burden", []).append((t, burden))
             continue
+        if t == last and om_rate > 0 and region in facts.handover:
+            kinds.setdefault("om_burden", []).append((t, HANDOVER))
+            continue
         kinds.setdefault("free", []).append((t, open_pools))
 
     years = ix.years
@@ -248,8 +258,11 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
         texts = [text for _, text in kinds["om_burden"]]
         if any(text == "" for text in texts):
             return "om_burden", "no pool may pay the O&M of its assets (om rules)"
-        cells = sorted({cell for text in texts for cell in text})
-        return "om_burden", "O&M pools fully used: " + _pool_years(cells, pool_ids, years)
+        cells = sorted({cell for text in texts if text != HANDOVER for cell in text})
+        handover = (f"rules.om_handover_cap binds for {program['region']} in {int(years[last])} "
+                    "(the O&M left to the next plan is at its limit)") if HANDOVER in texts else ""
+        return "om_burden", "; ".join(filter(None, [
+            "O&M pools fully used: " + _pool_years(cells, pool_ids, years) if cells else "", handover]))
     if "share_cap" in kinds:
         rules = sorted({text for _, texts in kinds["share_cap"] for text in texts})
         spans = _span(sorted(int(years[t]) for t, _ in kinds["share_cap"]))

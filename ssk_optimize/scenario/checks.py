@@ -196,7 +196,7 @@ def _check_locked(report: Any, scenario: Scenario, pairs: Any) -> None:
                     report(("programs", program.id, "locked", year, pool),
                            f"locked money on pool '{pool}', which may not fund this programme",
                            "lock money only on an eligible pool")
-        units = sum(sum(by_pool.values()) / program.cost_in(year)
+        units = sum(sum(by_pool.values()) / scenario.cost_of(program, year)
                     for year, by_pool in program.locked.items())
         if units > program.quantity * (1 + 1e-9):
             report(("programs", program.id, "locked"), f"locked money pays for {units:g} units "

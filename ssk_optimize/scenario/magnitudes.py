@@ -23,7 +23,7 @@ from typing import Any
 from ssk_optimize.errors import Issue
 from ssk_optimize.scenario.loading import location_of
 from ssk_optimize.scenario.money_range import money_range_issues
-from ssk_optimize.scenario.schema import MAX_HOUSEHOLDS, Pool, Program, Region, Scenario
+from ssk_optimize.scenario.schema import MAX_HOUSEHOLDS, Pool, Program, Region, Scenario, UnitCost
 from ssk_optimize.scenario.vocabulary import NATIONAL, RUPIAH_PER_UNIT
 from ssk_optimize.scenario.yamlio import Locations, PathKey
 
@@ -57,6 +57,7 @@ def check_magnitudes(scenario: Scenario, locations: Locations) -> list[Issue]:
     references = reference_unit_costs()
     for program in scenario.programs:
         _check_unit_cost(report, program, scenario, references)
+        _check_grown_cost(report, program, scenario)
     provinces = {r.province for r in scenario.regions}
     for pool in scenario.pools:
         _check_budget(report, pool, scenario, provinces)
@@ -83,6 +84,8 @@ def _money_figures(scenario: Scenario) -> Iterator[tuple[PathKey, float]]:
         if isinstance(program.unit_cost, dict):
             for year, cost in program.unit_cost.items():
                 yield at + ("unit_cost", year), cost
+        elif isinstance(program.unit_cost, UnitCost):  # a growing cost: the figure written is its base
+            yield at + ("unit_cost", "base"), program.unit_cost.base
         else:
             yield at + ("unit_cost",), program.unit_cost
         for year, by_pool in program.locked.items():
@@ -154,6 +157,29 @@ def _check_budget(report: Report, pool: Pool, scenario: Scenario, provinces: set
             return
 
 
+def _check_grown_cost(report: Report, program: Program, scenario: Scenario) -> None:
+    """A unit cost grown from its base year must stay between Rp 1 and Rp 1,000 triliun in every
+    year of the programme's window (the base figure itself is checked with the other figures)."""
+    grows = isinstance(program.unit_cost, UnitCost) or (
+        scenario.cost_growth and not isinstance(program.unit_cost, dict))
+    if not grows:
+        return
+    unit, factor = scenario.money_unit, RUPIAH_PER_UNIT[scenario.money_unit]
+    start, end = scenario.window(program)
+    for year in range(start, end + 1):
+        try:
+            cost = scenario.cost_of(program, year)
+        except OverflowError:
+            cost = math.inf
+        if not MIN_RUPIAH <= cost * factor <= MAX_RUPIAH:
+            size = "overflows" if math.isinf(cost) else f"is {figure(cost)} {unit}"
+            report(("programs", program.id, "unit_cost"),
+                   f"the unit cost grown to {year} {size}, outside Rp 1 .. Rp 1,000 triliun",
+                   "bring unit_cost.year near the horizon or check the growth (0.04 for 4%)",
+                   "error")
+            return
+
+
 def _check_unit_cost(report: Report, program: Program, scenario: Scenario,
                      references: dict[tuple[str, str, str], tuple[float, str]]) -> None:
     reference = references.get((program.subsector, program.kind, program.scale))
@@ -161,9 +187,12 @@ def _check_unit_cost(report: Report, program: Program, scenario: Scenario,
         return
     dearest, item = reference
     factor = RUPIAH_PER_UNIT[scenario.money_unit]
-    costs = program.unit_cost.values() if isinstance(program.unit_cost, dict) \
-        else [program.unit_cost]
-    cost = max(costs)
+    if isinstance(program.unit_cost, dict):
+        cost = max(program.unit_cost.values())
+    elif isinstance(program.unit_cost, UnitCost):  # judged by the base figure typed, not its growth
+        cost = program.unit_cost.base
+    else:
+        cost = program.unit_cost
     if cost * factor > UNIT_COST_WARNING_FACTOR * dearest:
         times = cost * factor / dearest
         report(("programs", program.id, "unit_cost"),

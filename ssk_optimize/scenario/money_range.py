@@ -67,7 +67,7 @@ def money_figures(scenario: Scenario) -> list[MoneyFigure]:
         for year in range(start, end + 1):
             key: PathKey = at + ("unit_cost", year) if isinstance(program.unit_cost, dict) \
                 else at + ("unit_cost",)
-            figure = MoneyFigure(key, program.cost_in(year) * program.quantity)
+            figure = MoneyFigure(key, scenario.cost_of(program, year) * program.quantity)
             figures.append(MoneyFigure(key, figure.value,
                                        f"{figure.path} x quantity {program.quantity:g}"))
         for year, by_pool in program.locked.items():

@@ -101,6 +101,11 @@ class RuleTable(Frozen):
     dak_supporting_share: Share = 0.05
     matching: tuple[MatchingRule, ...] = ()
     baseline_om_sources: tuple[SourceType, ...] = ("APBD_KAB", "RETRIBUSI")
+    #: O&M handover (formulation.md, "O&M after the plan"): warn when the yearly O&M the plan's
+    #: assets leave to the next plan exceeds (1 + warning) x the programme O&M paid in the last
+    #: horizon year; with ``om_handover_cap`` that comparison is a constraint per region.
+    om_handover_warning: Annotated[Number, Field(ge=0, le=100)] = 0.2
+    om_handover_cap: Annotated[Number, Field(ge=0, le=100)] | None = None
     evidence: dict[str, str] = {}
 
 
@@ -199,6 +204,22 @@ class Pool(Frozen):
 # --------------------------------------------------------------------------- programmes
 
 
+class UnitCost(Frozen):
+    """A unit cost that grows from a base year: ``base * (1 + growth) ** (t - year)``.
+
+    Without ``growth`` the scenario's ``cost_growth`` applies (0 when that is absent too).
+    """
+
+    base: PositiveMoney
+    year: Year
+    growth: Growth | None = None
+
+    def in_year(self, year: int, default_growth: float | None) -> float:
+        """The unit cost in ``year`` (``default_growth`` when the cost names no growth)."""
+        growth = self.growth if self.growth is not None else (default_growth or 0.0)
+        return float(self.base * (1.0 + growth) ** (year - self.year))
+
+
 class Program(Frozen):
     """One SSK activity: what it costs, how much of it, when, and what it serves."""
 
@@ -210,7 +231,7 @@ class Program(Frozen):
     kind: Kind
     scale: Scale
     unit: str = "unit"
-    unit_cost: PositiveMoney | dict[Year, PositiveMoney]
+    unit_cost: PositiveMoney | UnitCost | dict[Year, PositiveMoney]
     quantity: Annotated[Number, Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)]
     min_quantity: Count = 0.0
     years: tuple[Year, Year] | None = None
@@ -253,10 +274,29 @@ class Program(Frozen):
             raise ValueError("a whole-unit programme (divisible: false) needs a whole quantity")
         return self
 
-    def cost_in(self, year: int) -> float:
-        """Unit cost in ``year`` (a single figure applies to every year)."""
+    @field_validator("unit_cost", mode="before")
+    @classmethod
+    def _unit_cost_form(cls, value: object) -> object:
+        """A mapping with a ``base`` key is the growing form; any other mapping is per year."""
+        if isinstance(value, dict) and "base" in value:
+            return UnitCost.model_validate(value)
+        return value
+
+    def cost_in(self, year: int, cost_growth: float | None = None,
+                first_year: int | None = None) -> float:
+        """Unit cost in ``year``.
+
+        A per-year mapping gives the year's figure; ``{base, year, growth}`` grows from its base
+        year (at ``cost_growth`` when it names no growth); a single figure is flat, unless the
+        scenario sets ``cost_growth``: then it is the cost in ``first_year`` (the horizon's first
+        year) and grows at that rate. Callers holding the scenario use :meth:`Scenario.cost_of`.
+        """
         if isinstance(self.unit_cost, dict):
             return float(self.unit_cost[year])
+        if isinstance(self.unit_cost, UnitCost):
+            return self.unit_cost.in_year(year, cost_growth)
+        if cost_growth and first_year is not None:
+            return float(self.unit_cost * (1.0 + cost_growth) ** (year - first_year))
         return float(self.unit_cost)
 
 
@@ -308,6 +348,8 @@ class Scenario(Frozen):
     description: str = ""
     horizon: tuple[Year, Year]
     money_unit: MoneyUnit = "juta"
+    #: Yearly growth of unit costs given as one figure or as ``{base, year}`` (no ``growth``).
+    cost_growth: Growth | None = None
     rules: RuleTable
     regions: tuple[Region, ...]
     pools: tuple[Pool, ...]
@@ -328,6 +370,10 @@ class Scenario(Frozen):
     def years(self) -> list[int]:
         """Every year of the horizon, in order."""
         return list(range(self.horizon[0], self.horizon[1] + 1))
+
+    def cost_of(self, program: Program, year: int) -> float:
+        """``program``'s unit cost in ``year``, with the scenario's ``cost_growth``."""
+        return program.cost_in(year, self.cost_growth, self.horizon[0])
 
     def window(self, program: Program) -> tuple[int, int]:
         """The programme's delivery window (its ``years`` or the horizon)."""

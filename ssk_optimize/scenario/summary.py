@@ -29,7 +29,7 @@ class ScenarioSummary:
 
 def summarise(scenario: Scenario) -> ScenarioSummary:
     """Need of every programme (quantity x unit cost in its last year) against pool budgets."""
-    need = {p.id: p.quantity * p.cost_in(scenario.window(p)[1]) for p in scenario.programs}
+    need = {p.id: p.quantity * scenario.cost_of(p, scenario.window(p)[1]) for p in scenario.programs}
     pairs = eligible_pairs(scenario)
     capex = pairs[pairs["capex"]]
     budgets = pd.DataFrame({

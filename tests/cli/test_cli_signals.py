@@ -142,4 +142,5 @@ def test_head_reading_one_line_never_sees_exit_1_or_70(tmp_path: Path) -> None:
          str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
     assert done.returncode in (0, EXIT_BROKEN_PIPE), done.stderr  # 0 when all fitted the pipe
     assert done.stdout.startswith("tiny: optimal")
-    assert done.stderr == ""
+    # nothing but warnings (the tiny plan's om_handover warning, printed when all fitted the pipe)
+    assert all(line.startswith("Warning: ") for line in done.stderr.splitlines()), done.stderr

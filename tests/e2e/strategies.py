@@ -4,9 +4,9 @@ Shape: 1-2 regions, 2-6 pools of mixed source types (DAK, APBD_KAB, DANA_DESA, M
 RETRIBUSI, CSR, and sometimes APBD_PROV, APBN, HIBAH) held by a region, the province or
 ``national``; 2-8 programmes of mixed kinds, scales, sub-sectors and locations with random
 ``requires`` (acyclic: a programme only requires earlier ones), O&M rates, ``serves``, targets;
-sometimes per-year unit costs, windows, ``divisible: false``, matching rules, amended shares, a
-per-region ceiling on a shared pool, baseline O&M, ``min_quantity`` and ``locked`` money;
-horizon 1-4 years.
+sometimes per-year or growing unit costs (and a scenario ``cost_growth``), an O&M handover cap,
+windows, ``divisible: false``, matching rules, amended shares, a per-region ceiling on a shared
+pool, baseline O&M, ``min_quantity`` and ``locked`` money; horizon 1-4 years.
 
 Every scenario is feasible by construction, so the model must reach ``optimal``: committed money
 (``min_quantity``, ``locked``, baseline O&M) is only placed where it cannot conflict with another
@@ -40,9 +40,14 @@ def _budget_in(pool: dict[str, Any], year: int) -> float:
     return float(base["amount"] * (1.0 + pool.get("growth", 0.0)) ** (year - base["year"]))
 
 
-def _cost_in(program: dict[str, Any], year: int) -> float:
+def _cost_in(program: dict[str, Any], year: int, cost_growth: float = 0.0) -> float:
     cost = program["unit_cost"]
-    return float(cost[year]) if isinstance(cost, dict) else float(cost)
+    if isinstance(cost, dict) and "base" in cost:  # {base, year[, growth]}: grows from its year
+        growth = cost.get("growth", cost_growth)
+        return float(cost["base"] * (1.0 + growth) ** (year - cost["year"]))
+    if isinstance(cost, dict):
+        return float(cost[year])
+    return float(cost * (1.0 + cost_growth) ** (year - START))
 
 
 def _window(program: dict[str, Any], years: list[int]) -> tuple[int, int]:
@@ -111,9 +116,15 @@ def _program(draw: st.DrawFn, index: int, years: list[int], regions: list[str],
         last = draw(st.sampled_from([y for y in years if y >= first]))
         program["years"] = [first, last]
     window = _window(program, years)
-    if draw(st.integers(0, 3)) == 0:
+    form = draw(st.integers(0, 5))
+    if form == 0:
         program["unit_cost"] = {year: draw(st.sampled_from([2, 5, 20, 60]))
                                 for year in range(window[0], window[1] + 1)}
+    elif form == 1:  # a growing cost, with its own growth or the scenario's cost_growth
+        program["unit_cost"] = {"base": draw(st.sampled_from([2, 7.5, 30])),
+                                "year": draw(st.sampled_from([START - 1, START + 1]))}
+        if draw(st.booleans()):
+            program["unit_cost"]["growth"] = draw(st.sampled_from([-0.1, 0.05, 0.3]))
     else:
         program["unit_cost"] = draw(st.sampled_from([0.5, 2, 7.5, 30, 150]))
     if not divisible:
@@ -159,12 +170,19 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         rules["dak_supporting_share"] = draw(st.sampled_from([0.02, 0.2]))
     if draw(st.integers(0, 4)) == 0:
         rules["bantuan_keuangan"] = True
-    _commit_money(draw, years, regions, pools, programs, rules)
+    if draw(st.integers(0, 3)) == 0:  # never infeasible: O&M-bearing programmes carry no commitment
+        rules["om_handover_cap"] = draw(st.sampled_from([0.0, 0.2, 1.0]))
+    if draw(st.integers(0, 3)) == 0:
+        rules["om_handover_warning"] = draw(st.sampled_from([0.0, 0.5]))
+    cost_growth = draw(st.sampled_from([0.0, 0.0, 0.04, 0.2]))
+    _commit_money(draw, years, regions, pools, programs, rules, cost_growth)
     scenario: dict[str, Any] = {
         "scenario": "generated", "horizon": [years[0], years[-1]], "money_unit": "juta",
         "regions": regions, "pools": pools, "programs": programs,
         "solver": {"time_limit": 60},
     }
+    if cost_growth:
+        scenario["cost_growth"] = cost_growth
     if rules:
         scenario["rules"] = rules
     objective: dict[str, Any] = {}
@@ -179,7 +197,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 def _commit_money(draw: st.DrawFn, years: list[int], regions: list[dict[str, Any]],
                   pools: list[dict[str, Any]], programs: list[dict[str, Any]],
-                  rules: dict[str, Any]) -> None:
+                  rules: dict[str, Any], cost_growth: float = 0.0) -> None:
     """Baseline O&M, min_quantity and locked money, each within a ledger of pool-year room."""
     room = {(p["id"], y): 0.8 * _budget_in(p, y) for p in pools for y in years}
     for region in regions:
@@ -204,7 +222,7 @@ def _commit_money(draw: st.DrawFn, years: list[int], regions: list[dict[str, Any
         pool = draw(st.sampled_from(payers))
         start, end = _window(program, years)
         year = draw(st.integers(start, end))
-        cost = _cost_in(program, year)
+        cost = _cost_in(program, year, cost_growth)
         free = room[(pool["id"], year)] * draw(st.sampled_from([0.3, 0.6]))
         affordable = min(program["quantity"], free / cost)
         if program.get("divisible", True) is False:
