@@ -120,7 +120,26 @@ def check_run_folder(folder: str | Path) -> list[str]:
                    f"{scenario.scenario!r}")
     checker = _Checker(scenario, tables, report)
     checker.run()
+    if manifest.get("status") == "optimal":
+        _check_stage1(report, manifest, scenario, tables["coverage"])
     return report.finish()
+
+
+def _check_stage1(report: _Report, manifest: dict[str, Any], scenario: Scenario,
+                  coverage: pd.DataFrame) -> None:
+    """Stage 1 counts the shortfall of every target year (each year of a trajectory):
+    ``stage1_shortfall = sum weight[k] * shortfall`` over the coverage rows with a target."""
+    stage1 = (manifest.get("objective") or {}).get("stage1_shortfall")
+    if stage1 is None:
+        return
+    weights = scenario.objective.weights
+    weight = coverage["indicator"].map(lambda k: weights.get(k, 1.0)).to_numpy(dtype=float)
+    shortfall = np.nan_to_num(coverage["shortfall"].to_numpy(dtype=float))
+    targeted = coverage["target_share"].notna().to_numpy()
+    total = float(np.sum(weight * shortfall))
+    tol = REL * float(np.sum(weight[targeted] * coverage["households"].to_numpy(dtype=float)[targeted]))
+    if abs(total - stage1) > tol + REL * abs(stage1):
+        report("stage1", f"stage1_shortfall {stage1} != sum of weighted shortfall rows {total}")
 
 
 def _check_manifest(report: _Report, manifest: dict[str, Any], sha256: str,
@@ -552,18 +571,38 @@ class _Checker:
                        f"{covered[key][t]:.6f}")
             if abs(row.share - row.covered / households) > REL:
                 report("share", f"{where}: share {row.share} != covered / households")
-            target = region.targets.get(row.indicator, {}).get(year)
+            target = _target(region, row.indicator, year, self.years)
             if target is None:
                 if not (_nan(row.target_share) and _nan(row.target_households) and _nan(row.shortfall)):
                     report("target", f"{where}: no target but target columns are filled")
                 continue
-            if abs(row.target_share - target) > 1e-12:
+            if not abs(row.target_share - target) <= 1e-9:  # NaN too: a target year without one
                 report("target", f"{where}: target_share {row.target_share} != {target}")
             if abs(row.target_households - target * households) > tol:
                 report("target", f"{where}: target_households {row.target_households} != "
                        f"{target * households}")
             if abs(row.shortfall - max(0.0, row.target_households - row.covered)) > tol:
                 report("shortfall", f"{where}: shortfall {row.shortfall} != max(0, target - covered)")
+
+
+def _target(region: Any, indicator: str, year: int, years: list[int]) -> float | None:
+    """The scenario's target share for ``year``, or None.
+
+    Listed years only; with ``trajectory: linear`` every horizon year, on the broken line through
+    ``(first year - 1, baseline / households[first year])`` and the listed ``(year, share)``
+    points, flat after the last one (formulation.md, "Target trajectories"), by ``np.interp``.
+    """
+    target = region.targets.get(indicator)
+    if target is None:
+        return None
+    listed = {int(y): float(v) for y, v in target.shares.items()}
+    if target.trajectory is None:
+        return listed.get(year)
+    if not listed or year not in years:
+        return None
+    start = min(1.0, region.baseline.get(indicator, 0.0) / region.households_in(years[0]))
+    xs = [years[0] - 1] + sorted(listed)
+    return float(np.interp(year, xs, [start] + [listed[y] for y in sorted(listed)]))
 
 
 def _nan(value: Any) -> bool:
