@@ -3,7 +3,8 @@
 Shape: 1-2 regions, 2-6 pools of mixed source types (DAK, APBD_KAB, DANA_DESA, MASYARAKAT,
 RETRIBUSI, CSR, and sometimes APBD_PROV, APBN, HIBAH) held by a region, the province or
 ``national``; 2-8 programmes of mixed kinds, scales, sub-sectors and locations with random
-``requires`` (acyclic: a programme only requires earlier ones), O&M rates, ``serves``, targets;
+``requires`` (acyclic: a programme only requires earlier ones), O&M rates, ``serves``, targets
+(half of them yearly, ``trajectory: linear``);
 sometimes per-year unit costs, windows, ``divisible: false``, matching rules, amended shares, a
 per-region ceiling on a shared pool, baseline O&M, ``min_quantity`` and ``locked`` money;
 horizon 1-4 years.
@@ -69,6 +70,9 @@ def _region(draw: st.DrawFn, index: int, years: list[int]) -> dict[str, Any]:
                 for year in draw(st.lists(st.sampled_from(years), min_size=1, max_size=2,
                                           unique=True))}
             for k in indicators}
+        for target in region["targets"].values():  # yearly targets (target trajectories)
+            if draw(st.booleans()):
+                target["trajectory"] = "linear"
     return region
 
 
