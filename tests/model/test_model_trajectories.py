@@ -124,6 +124,8 @@ def test_a_trajectory_through_two_targets_is_held_after_the_last(tmp_path: Path,
                                                                     abs=1e-12)
     assert [rows[y][1] for y in range(2025, 2030)] == pytest.approx([0, 0, 70, 160, 100], rel=REL, abs=1e-5)
     assert stage1(result) == pytest.approx(330.0, rel=1e-5)
+    rows = {str(n) for n in result.model.lp.row_names if str(n).startswith("coverage[")}
+    assert rows == {f"coverage[alpha,akses_layak,{y}]" for y in range(2025, 2030)}
 
     point = solve_tiny("trajectory_two_points", tmp_path / "point", solver,
                        "regions.alpha.targets.akses_layak.trajectory=null")
