@@ -121,6 +121,8 @@ def check_run_folder(folder: str | Path) -> list[str]:
     checker = _Checker(scenario, tables, report)
     checker.run()
     _check_handover_entry(report, manifest, scenario, tables)
+    if manifest.get("status") == "optimal":
+        _check_stage1(report, manifest, scenario, tables["coverage"])
     return report.finish()
 
 
@@ -157,6 +159,36 @@ def _check_handover_entry(report: _Report, manifest: dict[str, Any], scenario: S
         if bool(row["warn"]) != warn or (f"om_handover[{region.id}]" in warned) != warn:
             report("manifest", f"om_handover[{region.id}]: warn {row['warn']} (in warnings: "
                    f"{f'om_handover[{region.id}]' in warned}), expected {warn}")
+
+
+
+def _check_stage1(report: _Report, manifest: dict[str, Any], scenario: Scenario,
+                  coverage: pd.DataFrame) -> None:
+    """Stage 1 counts the shortfall of every target year (each year of a trajectory):
+    ``stage1_shortfall = sum weight[k] * shortfall`` over the coverage rows with a target.
+
+    The manifest has the solver's value, the table the reported plan's: per row they may differ
+    by 1e-6 of the households plus what the polish may change (a programme within ``SNAP`` of its
+    quantity completed, one below ``DUST_UNITS`` units dropped), times the households it serves.
+    """
+    stage1 = (manifest.get("objective") or {}).get("stage1_shortfall")
+    if stage1 is None:
+        return
+    weights = scenario.objective.weights
+    weight = coverage["indicator"].map(lambda k: weights.get(k, 1.0)).to_numpy(dtype=float)
+    shortfall = np.nan_to_num(coverage["shortfall"].to_numpy(dtype=float))
+    targeted = coverage["target_share"].notna().to_numpy()
+    total = float(np.sum(weight * shortfall))
+    polish: dict[tuple[str, str], float] = defaultdict(float)
+    for program in scenario.programs:
+        for k, v in program.serves.items():
+            polish[(program.region, k)] += v * (DUST_UNITS + (SNAP + REL) * program.quantity)
+    slack = np.array([polish.get((r, k), 0.0) for r, k in zip(coverage["region"], coverage["indicator"],
+                                                               strict=True)], dtype=float)
+    row_tol = REL * coverage["households"].to_numpy(dtype=float) + slack
+    tol = float(np.sum((weight * row_tol)[targeted]))
+    if abs(total - stage1) > tol + REL * abs(stage1):
+        report("stage1", f"stage1_shortfall {stage1} != sum of weighted shortfall rows {total}")
 
 
 def _check_manifest(report: _Report, manifest: dict[str, Any], sha256: str,
@@ -604,12 +636,12 @@ class _Checker:
                        f"{covered[key][t]:.6f}")
             if abs(row.share - row.covered / households) > REL:
                 report("share", f"{where}: share {row.share} != covered / households")
-            target = region.targets.get(row.indicator, {}).get(year)
+            target = _target(region, row.indicator, year, self.years)
             if target is None:
                 if not (_nan(row.target_share) and _nan(row.target_households) and _nan(row.shortfall)):
                     report("target", f"{where}: no target but target columns are filled")
                 continue
-            if abs(row.target_share - target) > 1e-12:
+            if not abs(row.target_share - target) <= 1e-9:  # NaN too: a target year without one
                 report("target", f"{where}: target_share {row.target_share} != {target}")
             if abs(row.target_households - target * households) > tol:
                 report("target", f"{where}: target_households {row.target_households} != "
@@ -631,6 +663,25 @@ def unit_cost(scenario: Scenario, program: Program, year: int) -> float:
         growth = cost.growth if cost.growth is not None else default
         return float(cost.base) * (1.0 + growth) ** (year - cost.year)
     return float(cost) * (1.0 + default) ** (year - scenario.horizon[0])
+
+def _target(region: Any, indicator: str, year: int, years: list[int]) -> float | None:
+    """The scenario's target share for ``year``, or None.
+
+    Listed years only; with ``trajectory: linear`` every horizon year, on the broken line through
+    ``(first year - 1, baseline / households[first year])`` and the listed ``(year, share)``
+    points, flat after the last one (formulation.md, "Target trajectories"), by ``np.interp``.
+    """
+    target = region.targets.get(indicator)
+    if target is None:
+        return None
+    listed = {int(y): float(v) for y, v in target.shares.items()}
+    if target.trajectory is None:
+        return listed.get(year)
+    if not listed or year not in years:
+        return None
+    start = min(1.0, region.baseline.get(indicator, 0.0) / region.households_in(years[0]))
+    xs = [years[0] - 1] + sorted(listed)
+    return float(np.interp(year, xs, [start] + [listed[y] for y in sorted(listed)]))
 
 
 def _nan(value: Any) -> bool:

@@ -277,9 +277,11 @@ def _base_om_keys(scenario: Scenario, need: pd.DataFrame, regions: pd.DataFrame,
 
 def _shortfall_keys(scenario: Scenario, regions: pd.DataFrame, households: FloatMatrix,
                     years: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """One shortfall column per target (region, indicator, year): the listed years, or every horizon
+    year for a ``trajectory`` (:meth:`~ssk_optimize.scenario.schema.Region.target_shares`)."""
     records = [(row, indicator, year - int(years[0]), share, region.baseline.get(indicator, 0.0))
                for row, region in enumerate(scenario.regions)
-               for indicator, by_year in region.targets.items()
+               for indicator, by_year in region.target_shares(scenario.horizon).items()
                for year, share in by_year.items()]
     keys = pd.DataFrame(records, columns=["region_row", "indicator", "t", "target", "baseline"])
     keys = keys.astype({"region_row": np.int64, "t": np.int64, "target": float, "baseline": float})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -391,12 +392,14 @@ def check_coverage(plan: _Plan) -> list[Violation]:
             served[(program.region, k)] = served.get((program.region, k), none) + v * cumulative[p]
             slack[(program.region, k)] = slack.get((program.region, k), 0.0) + v * plan.unit_tol[p]
     regions = {r.id: r for r in plan.s.regions}
+    targets = {r.id: r.target_shares(plan.s.horizon) for r in plan.s.regions}
     found: list[Violation] = []
     table = plan.tables.coverage
-    for name, indicator, year, shown, shown_short in zip(
+    for name, indicator, year, shown, shown_short, shown_target in zip(
             table["region"].astype(str).tolist(), table["indicator"].astype(str).tolist(),
             table["year"].astype(int).tolist(), table["covered"].astype(float).tolist(),
-            table["shortfall"].astype(float).tolist(), strict=True):
+            table["shortfall"].astype(float).tolist(), table["target_share"].astype(float).tolist(),
+            strict=True):
         t, key, region = year - int(plan.years[0]), (name, indicator), regions.get(name)
         if region is None or not 0 <= t < len(plan.years):
             found.append(Violation("coverage", 0.0, region=name, year=year, detail="unknown region or year"))
@@ -404,9 +407,12 @@ def check_coverage(plan: _Plan) -> list[Violation]:
         households = region.households_in(year)
         covered = region.baseline.get(indicator, 0.0) + served.get(key, none)[t]
         tol = REL * households + slack.get(key, 0.0)
-        target = region.targets.get(indicator, {}).get(year)
+        target = targets[name].get(indicator, {}).get(year)  # every year with a trajectory
         short = max(target * households - covered, 0.0) if target is not None else 0.0
+        target_gap = abs(shown_target - target) if target is not None else (
+            0.0 if math.isnan(shown_target) else 1.0)
         checks = ((abs(shown - covered) > tol, abs(shown - covered), "covered != baseline + served"),
+                  (not target_gap <= 1e-9, target_gap, "target_share != the scenario's target"),
                   (target is not None and abs(shown_short - short) > tol, abs(shown_short - short),
                    "shortfall != target - covered"),
                   (plan.s.objective.hard_targets and short > tol, short, "shortfall under hard_targets"))

@@ -258,7 +258,8 @@ def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
         where = position.loc[pd.MultiIndex.from_frame(serves[["region_row", "indicator"]])]
         np.add.at(covered, where.to_numpy(), serves["serves"].to_numpy()[:, None] * cumulative)
     targets = {(row, k, y): share for row, r in enumerate(ix.scenario.regions)
-               for k, by_year in r.targets.items() for y, share in by_year.items()}
+               for k, by_year in r.target_shares(ix.scenario.horizon).items()
+               for y, share in by_year.items()}
     n = len(keys)
     frame = pd.DataFrame({
         "scenario": ix.scenario.scenario,

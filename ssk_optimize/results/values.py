@@ -67,7 +67,7 @@ def extract_values(model: BuiltModel, x: FloatArray, polish: int = 2) -> Values:
         money = _drop_tiny_programmes(model, money)
     money, units = _polish(model, x, money, _units_bought(model, money), snap=polish >= 1)
     if polish >= 1:
-        money = _to_rupiah(model, money)
+        money = _to_rupiah(model, money, _partial(model, units))
         units = _units_follow(model, money, units)
     used = _used(model, money)
     shortfall = np.clip(x[ix.shortfall["col"].to_numpy()], 0.0, None) * \
@@ -309,21 +309,42 @@ def _clean_budgets(model: BuiltModel, money: pd.DataFrame) -> tuple[FloatArray, 
     return np.asarray(used, dtype=np.float64).reshape(ix.budget.shape), money
 
 
-def _to_rupiah(model: BuiltModel, money: pd.DataFrame) -> pd.DataFrame:
+def _partial(model: BuiltModel, units: FloatArray) -> npt.NDArray[np.bool_]:
+    """Divisible programmes short of their quantity: their units follow their money."""
+    quantity = model.index.programs["quantity"].to_numpy(dtype=float)
+    divisible = model.index.programs["divisible"].to_numpy(dtype=bool)
+    return np.asarray(divisible & (units.sum(axis=1) < quantity * (1 - SNAP_REL)), dtype=bool)
+
+
+def _to_rupiah(model: BuiltModel, money: pd.DataFrame,
+               partial: npt.NDArray[np.bool_] | None = None) -> pd.DataFrame:
     """Every amount to the whole rupiah (the solver's digits below it are tolerance, not money),
     without passing a budget: a pool-year the rounding takes over its budget gives the excess
-    back, whole rupiah by whole rupiah, from its largest amounts. Sums of the amounts then differ
-    from their decimal value by float rounding only (1e-13 relative), not by solver tolerance."""
+    back, whole rupiah by whole rupiah, from the capital of its partially funded programmes
+    first (``partial``: their units follow the money), then from programme O&M, then from its
+    largest amounts; a complete programme's capital rows are rounded together
+    (:func:`_largest_remainder`), so ``money = unit_cost x units`` holds to the rupiah for it.
+    Sums of the amounts then differ from their decimal value by float rounding only (1e-13
+    relative), not by solver tolerance."""
     ix = model.index
     per_unit = RUPIAH_PER_UNIT[ix.scenario.money_unit]
-    rupiah = np.round(money["amount"].to_numpy(dtype=float) * per_unit)
+    exact = money["amount"].to_numpy(dtype=float) * per_unit
+    rupiah = np.round(exact)
     key = money["pool_row"].to_numpy() * ix.n_years + money["t"].to_numpy()
     budget = np.floor(ix.budget.reshape(-1) * per_unit * (1 + 1e-15))
+    programme = money["program_row"].to_numpy()
+    capex = (programme >= 0) & (money["purpose"].to_numpy() == "capex")
+    follows = capex & (partial[np.clip(programme, 0, None)] if partial is not None else False)
+    complete = capex & ~follows if partial is not None else np.zeros(len(money), dtype=bool)
+    rupiah[complete] = _largest_remainder(exact[complete], programme[complete])
     used = np.bincount(key, weights=rupiah, minlength=budget.size)
+    # who gives a rupiah back: partial programmes' capital, then O&M (a rate of earlier capital,
+    # inexact below the rupiah anyway), then the largest amounts
+    turn = np.where(follows, 0, np.where(money["purpose"].to_numpy() == "om", 1, 2))
     for k in np.flatnonzero(used > budget):  # at most half a rupiah per row over: few pool-years
         rows = np.flatnonzero(key == k)
         excess = used[k] - budget[k]
-        for i in rows[np.argsort(-rupiah[rows], kind="stable")]:
+        for i in rows[np.lexsort((-rupiah[rows], turn[rows]))]:
             take = min(excess, rupiah[i])
             rupiah[i] -= take
             excess -= take
@@ -331,6 +352,24 @@ def _to_rupiah(model: BuiltModel, money: pd.DataFrame) -> pd.DataFrame:
                 break
     money = money.assign(amount=rupiah / per_unit)
     return money[money["amount"] > 0].reset_index(drop=True)
+
+
+def _largest_remainder(exact: FloatArray, group: npt.NDArray[np.int64]) -> FloatArray:
+    """Whole rupiah per row whose sum per group is the group's total rounded: each row rounded
+    down, and the rupiah short given to the rows with the largest remainders (a complete
+    programme's capital stays ``unit_cost x quantity`` to the rupiah, where rounding each of its
+    rows alone could lose half a rupiah a row)."""
+    if len(exact) == 0:
+        return exact
+    floor = np.floor(exact)
+    remainder = exact - floor
+    groups, inverse = np.unique(group, return_inverse=True)
+    short = np.round(np.bincount(inverse, weights=exact)) - np.bincount(inverse, weights=floor)
+    order = np.lexsort((-remainder, inverse))
+    starts = np.searchsorted(inverse[order], np.arange(len(groups)))
+    rank = np.empty(len(exact), dtype=np.int64)
+    rank[order] = np.arange(len(exact)) - starts[inverse[order]]
+    return floor + (rank < short[inverse])
 
 
 def _units_follow(model: BuiltModel, money: pd.DataFrame, units: FloatArray) -> FloatArray:

@@ -63,11 +63,21 @@ def _sorted_mappings(model: Model) -> Model:
 
 def _sorted_dict(value: dict[Any, Any]) -> dict[Any, Any]:
     keys = sorted(value, key=lambda key: (type(key).__name__, key))
-    return {key: _sorted_dict(value[key]) if isinstance(value[key], dict) else value[key]
-            for key in keys}
+    return {key: _sorted_value(value[key]) for key in keys}
+
+
+def _sorted_value(value: Any) -> Any:
+    """A mapping's value with its own mappings sorted (a region's ``Target`` holds one)."""
+    if isinstance(value, dict):
+        return _sorted_dict(value)
+    if isinstance(value, BaseModel):
+        return _sorted_mappings(value)
+    return value
 
 
 def _same_order(left: Any, right: Any) -> bool:
+    if isinstance(left, BaseModel):
+        return left is right
     if not isinstance(left, dict):
         return True
     return list(left) == list(right) and all(_same_order(left[k], right[k]) for k in left)

@@ -45,8 +45,8 @@ def check_references(data: dict[str, Any], items: dict[str, list[BaseModel]],
     for region in regions:
         if horizon:
             _years(report, ("regions", region.id, "baseline_om"), region.baseline_om, horizon)
-            for indicator, by_year in region.targets.items():
-                _years(report, ("regions", region.id, "targets", indicator), by_year, horizon)
+            for indicator, target in region.targets.items():
+                _years(report, ("regions", region.id, "targets", indicator), target.shares, horizon)
     pool_ids = set(raw_ids["pools"])
     program_ids = set(raw_ids["programs"])
     for program in programs:

@@ -4,8 +4,9 @@ A path is dotted keys; a list of mappings is entered by item id (``pools.dak_lam
 selector that may match many items (``pools[source=DAK]``, ``programs[*]``); a list of plain values
 by position (``horizon.1``). Multiplying a mapping scales every number inside it; ``budget*=`` (or
 ``+=``) on a pool projected from ``base`` scales ``base.amount``. Values are read as YAML with the
-same safety rules as scenario files (no tags). A number computed by ``*=`` or ``+=`` is rounded
-to 12 significant digits, so an override gives the figure a file would hold.
+same safety rules as scenario files (no tags); scaling a target keeps its ``trajectory``. A
+number computed by ``*=`` or ``+=`` is rounded to 12 significant digits, so an override gives the
+figure a file would hold.
 
 An intermediate key must exist, unless it is a key of the scenario format (``rules``, ``objective``,
 ``solver``, a field such as ``serves``), a year or a source type: those start as an empty mapping,
@@ -209,8 +210,9 @@ def _scale(value: Any, override: Override) -> Any:
     if isinstance(value, int | float):
         result = value * override.value if override.operator == "*=" else value + override.value
         return _significant(result)
-    if isinstance(value, dict):
-        return {k: _scale(v, override) for k, v in value.items()}
+    if isinstance(value, dict):  # a target's `trajectory: linear` is kept, its shares scaled
+        return {k: v if k == "trajectory" and isinstance(v, str) else _scale(v, override)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [_scale(v, override) for v in value]
     raise ScenarioError([_issue(override.text, f"{override.operator} needs numbers, found text")])

@@ -8,7 +8,7 @@ here; cross-references (unknown ids, cycles, years outside the horizon) live in 
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -112,6 +113,83 @@ class RuleTable(Frozen):
 # --------------------------------------------------------------------------- regions, pools
 
 
+#: How a target fills the years between (and before) its listed years.
+Trajectory = Literal["linear"]
+
+
+class Target(Frozen):
+    """One indicator's coverage target in one region, written as a flat YAML mapping.
+
+    ``{2027: 0.78, 2029: 0.90}``: shares of households for the listed years only;
+    ``{2027: 0.78, 2029: 0.90, trajectory: linear}``: a target for every horizon year, interpolated
+    linearly from the baseline share at the start through each listed target and held after the
+    last one (:meth:`Region.target_shares`). ``trajectory: null`` (e.g. in a variant that
+    ``extends`` a file with a trajectory) means listed years only.
+    """
+
+    shares: dict[Year, Share] = {}
+    trajectory: Trajectory | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_mapping(cls, value: Any) -> Any:
+        """The YAML form: year keys hold the shares, ``trajectory`` the interpolation."""
+        if isinstance(value, Target):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError("a target is a mapping of year: share, e.g. {2029: 0.9} or "
+                             "{2027: 0.78, 2029: 0.9, trajectory: linear}")
+        shaped: dict[str, Any] = {"shares": {k: v for k, v in value.items() if k != "trajectory"}}
+        if "trajectory" in value:
+            shaped["trajectory"] = value["trajectory"]
+        return shaped
+
+    @model_validator(mode="after")
+    def _trajectory_has_years(self) -> Target:
+        if self.trajectory is not None and not self.shares:
+            raise ValueError("a trajectory needs at least one year: share target, e.g. "
+                             "{2029: 0.9, trajectory: linear}")
+        return self
+
+    @model_serializer(mode="plain")
+    def _to_mapping(self) -> dict[Any, Any]:
+        """Back to the flat YAML form (``scenario.resolved.yaml`` loads back to the same)."""
+        mapping: dict[Any, Any] = dict(self.shares)
+        if self.trajectory is not None:
+            mapping["trajectory"] = self.trajectory
+        return mapping
+
+
+def interpolate_target(target: Target, start_share: float,
+                       horizon: tuple[int, int]) -> dict[int, float]:
+    """The target share of each year: the listed years, or every horizon year for a trajectory.
+
+    ``trajectory: linear``: the points are ``(T0 - 1, start_share)`` and each listed
+    ``(year, share)``; a horizon year between two points lies on the straight line joining them,
+    a year after the last listed one keeps its share. Listed years outside the horizon (refused by
+    validation) are ignored.
+    """
+    first, last = horizon
+    listed = {int(y): float(v) for y, v in sorted(target.shares.items()) if first <= y <= last}
+    if target.trajectory is None or not listed:
+        return listed
+    points = [(first - 1, min(max(start_share, 0.0), 1.0))] + list(listed.items())
+    shares: dict[int, float] = {}
+    for year in range(first, last + 1):
+        if year in listed:
+            shares[year] = listed[year]
+            continue
+        after = next(((y, v) for y, v in points if y > year), None)
+        if after is None:  # after the last listed year: keep it
+            shares[year] = points[-1][1]
+            continue
+        before = max(((y, v) for y, v in points if y < year), key=lambda point: point[0])
+        fraction = (year - before[0]) / (after[0] - before[0])
+        # 12 decimals: 0.85, not 0.8500000000000001, in the coverage table
+        shares[year] = round(before[1] + (after[1] - before[1]) * fraction, 12)
+    return shares
+
+
 class Region(Frozen):
     """A kabupaten/kota: households, villages, access today and coverage targets."""
 
@@ -125,9 +203,20 @@ class Region(Frozen):
     desa: Annotated[int, Field(ge=0, strict=True)] = 0
     kelurahan: Annotated[int, Field(ge=0, strict=True)] = 0
     baseline: dict[str, Annotated[Count, Field(le=MAX_HOUSEHOLDS)]] = {}
-    targets: dict[str, dict[Year, Share]] = {}
+    targets: dict[str, Target] = {}
     baseline_om: dict[Year, Money] = {}
     reference: str = ""
+
+    def start_share(self, indicator: str, horizon: tuple[int, int]) -> float:
+        """The baseline share a trajectory starts from: ``baseline / households`` of the first
+        horizon year (what the coverage table shows then with nothing built), as the value of the
+        year before the horizon."""
+        return float(self.baseline.get(indicator, 0.0)) / self.households_in(horizon[0])
+
+    def target_shares(self, horizon: tuple[int, int]) -> dict[str, dict[int, float]]:
+        """Each indicator's target share by year (see :func:`interpolate_target`)."""
+        return {indicator: interpolate_target(target, self.start_share(indicator, horizon), horizon)
+                for indicator, target in self.targets.items()}
 
     def households_in(self, year: int) -> float:
         """Households in ``year``: listed, else grown from the nearest earlier listed year."""

@@ -153,6 +153,9 @@ def _convert(error: ValidationError, prefix: PathKey, raw: dict[str, Any],
 #: Pydantic names the branch of a union it tried in the error location (``float``,
 #: ``dict[int,constrained-float]``, ``function-after[...]``); these are not keys of the scenario.
 _BRANCH_NAMES = frozenset({"float", "int", "str", "bool", "none", "dict", "list", "tuple"})
+#: Fields of models whose YAML form is a flat mapping (a target's year: share entries sit beside
+#: its ``trajectory``): not keys of the scenario, so an error below one is placed at the mapping.
+_FLAT_FIELDS = frozenset({"shares"})
 
 
 def _clean_loc(loc: tuple[Any, ...], raw: Any) -> tuple[PathKey, str]:
@@ -173,6 +176,8 @@ def _clean_loc(loc: tuple[Any, ...], raw: Any) -> tuple[PathKey, str]:
             node = node[part]
         elif isinstance(part, str) and ("[" in part or "-" in part or part in _BRANCH_NAMES):
             branch = branch or part
+            continue
+        elif part in _FLAT_FIELDS and isinstance(node, dict):
             continue
         else:
             node = None
@@ -221,6 +226,11 @@ def _message(detail: Any, loc: PathKey) -> tuple[str, str]:
     if kind in ("float_type", "int_type", "bool_type") and ("[key]" not in detail["loc"]):
         return _strict_message(kind, value)
     if kind == "int_type" and isinstance(value, str):
+        if "targets" in loc:
+            close = difflib.get_close_matches(value, ["trajectory"], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            return f"key {value!r} is neither a year nor `trajectory`{hint}", \
+                "a target maps years to shares, e.g. {2027: 0.78, 2029: 0.9, trajectory: linear}"
         return f"key {value!r} is not a year", "years are written as numbers, one per key: 2025: 50"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"wrong type: {detail['msg'].lower()}, got {value!r}", ""

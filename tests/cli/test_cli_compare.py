@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from ssk_optimize.api import solve_file
 from ssk_optimize.cli import cli
+from ssk_optimize.results.reader import read_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,11 @@ def test_compare_prints_cause_beside_effect(runs: Path) -> None:
     text = result.output
     assert "Base: lamandau" in text
     assert "pools[lmd_dak].budget.2025" in text and "3640" in text
-    assert "Tangki septik individual, desa hulu" in text and "dropped" in text  # names, not ids
+    base, cut = (read_run(runs / name).tables.programs.set_index("program")
+                 for name in ("lamandau", "dak-cut"))
+    dropped = base.index[(base["funded"] > 0) & (cut["funded"].reindex(base.index) == 0)]
+    assert len(dropped) > 0, "the DAK cut drops a programme the base funds"
+    assert str(base.loc[dropped[0], "name"]) in text and "dropped" in text  # names, not ids
     assert "does not predict the effect" in text
 
 

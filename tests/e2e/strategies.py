@@ -3,10 +3,11 @@
 Shape: 1-2 regions, 2-6 pools of mixed source types (DAK, APBD_KAB, DANA_DESA, MASYARAKAT,
 RETRIBUSI, CSR, and sometimes APBD_PROV, APBN, HIBAH) held by a region, the province or
 ``national``; 2-8 programmes of mixed kinds, scales, sub-sectors and locations with random
-``requires`` (acyclic: a programme only requires earlier ones), O&M rates, ``serves``, targets;
-sometimes per-year or growing unit costs (and a scenario ``cost_growth``), an O&M handover cap,
-windows, ``divisible: false``, matching rules, amended shares, a per-region ceiling on a shared
-pool, baseline O&M, ``min_quantity`` and ``locked`` money; horizon 1-4 years.
+``requires`` (acyclic: a programme only requires earlier ones), O&M rates, ``serves``, targets
+(half of them yearly, ``trajectory: linear``); sometimes per-year or growing unit costs (and a
+scenario ``cost_growth``), an O&M handover cap, windows, ``divisible: false``, matching rules,
+amended shares, a per-region ceiling on a shared pool, baseline O&M, ``min_quantity`` and
+``locked`` money; horizon 1-4 years.
 
 Every scenario is feasible by construction, so the model must reach ``optimal``: committed money
 (``min_quantity``, ``locked``, baseline O&M) is only placed where it cannot conflict with another
@@ -74,6 +75,9 @@ def _region(draw: st.DrawFn, index: int, years: list[int]) -> dict[str, Any]:
                 for year in draw(st.lists(st.sampled_from(years), min_size=1, max_size=2,
                                           unique=True))}
             for k in indicators}
+        for target in region["targets"].values():  # yearly targets (target trajectories)
+            if draw(st.booleans()):
+                target["trajectory"] = "linear"
     return region
 
 

@@ -53,10 +53,14 @@ def test_near_moves_no_more_money_and_keeps_the_stages(folder: Path) -> None:
 
 
 def test_a_variant_identical_to_its_base_moves_nothing(folder: Path, tmp_path: Path) -> None:
+    """Nothing but rounding: the base's amounts are whole rupiah and the solver holds its rows to
+    1e-7, so a few rupiah may move in all; 1e-8 of the plan's money (Rp 0.9 juta of 88,923)."""
     result = solve_file(SCENARIOS / "lamandau.yaml", output=tmp_path / "same", near=folder / "base")
-    assert result.manifest["near"]["money_moved"] == pytest.approx(0.0, abs=1e-6)  # type: ignore[index]
+    base = read_run(folder / "base").tables.allocations
+    tol = 1e-8 * float(base["amount"].sum())
+    assert result.manifest["near"]["money_moved"] == pytest.approx(0.0, abs=tol)  # type: ignore[index]
     again = read_run(tmp_path / "same")
-    assert moved(read_run(folder / "base").tables.allocations, again.tables.allocations) <= 1e-6
+    assert moved(base, again.tables.allocations) <= tol
 
 
 def test_near_a_folder_that_is_not_a_run_is_refused_before_solving(tmp_path: Path) -> None:

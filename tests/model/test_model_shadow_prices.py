@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny"
 LAMANDAU = ROOT / "scenarios" / "lamandau.yaml"
 NO_TARGETS = tuple(f"regions.lamandau.targets.{k}*=0"
-                   for k in ("akses_layak", "akses_aman", "sampah_terkelola"))
+                   for k in ("akses_layak", "akses_aman", "sampah_terkelola", "genangan_tertangani"))
 
 
 def pool_row(result: RunResult, pool: str, year: int) -> pd.Series:

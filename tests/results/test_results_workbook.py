@@ -38,12 +38,13 @@ SHEETS_EN = ["Table 5.1", "Table 5.2", "Allocations", "Waiting list", "Pools", "
 
 
 def hostile_lamandau(folder: Path) -> Path:
-    """Lamandau with two waiting programmes renamed to formula-like text."""
+    """Lamandau with two waiting programmes renamed to formula-like text: one unfunded, one
+    partly funded (so it is in the allocations too)."""
     text = LAMANDAU.read_text(encoding="utf-8")
     renames = {
         "Tangki septik individual, desa hulu (Kec. Lamandau, Belantikan Raya, Delang, Batangkawa)":
             HYPERLINK,
-        "Sel baru dan peningkatan TPA Nanga Bulik menjadi controlled landfill": AT_SUM,
+        "Drainase lingkungan kawasan kumuh Nanga Bulik": AT_SUM,
     }
     for old, new in renames.items():
         line = f"    name: {old}\n"

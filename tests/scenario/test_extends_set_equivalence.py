@@ -54,7 +54,8 @@ def test_the_merge_kept_the_base_and_applied_the_variant() -> None:
     tangki = scenario.programs[0]
     assert (tangki.quantity, tangki.locations, tangki.om_rate) == (150, ("desa", "stunting"), 0.02)
     beta = scenario.regions[1]
-    assert beta.targets == {"akses_layak": {2027: 0.75}} and beta.kelurahan == 5
+    assert beta.targets["akses_layak"].shares == {2027: 0.75} and beta.kelurahan == 5
+    assert list(beta.targets) == ["akses_layak"]
     assert {p.id: p.budget for p in scenario.pools}["apbd_alpha"] == {2025: 200, 2026: 200,
                                                                        2027: 260}
     assert [path.name for path in loaded.files] == ["variant.yaml", "base.yaml"]
