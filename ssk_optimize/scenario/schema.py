@@ -122,6 +122,7 @@ class Region(Frozen):
     baseline: dict[str, Annotated[Count, Field(le=MAX_HOUSEHOLDS)]] = {}
     targets: dict[str, dict[Year, Share]] = {}
     baseline_om: dict[Year, Money] = {}
+    capex_growth: Annotated[Number, Field(ge=0, le=10)] | None = None
     reference: str = ""
 
     def households_in(self, year: int) -> float:
@@ -222,6 +223,8 @@ class Program(Frozen):
     locations: tuple[str, ...] = ()
     sources: tuple[SourceType, ...] | None = None
     locked: dict[Year, dict[Id, Money]] = {}
+    max_years: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
+    max_per_year: Annotated[Number, Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)] | None = None
     reference: str = ""
 
     @field_validator("min_quantity")
@@ -251,7 +254,15 @@ class Program(Frozen):
     def _consistent(self) -> Program:
         if not self.divisible and self.quantity != int(self.quantity):
             raise ValueError("a whole-unit programme (divisible: false) needs a whole quantity")
+        if self.divisible and self.max_years is not None:
+            raise ValueError("max_years applies to whole-unit programmes only (divisible: false): "
+                             "remove it, or set divisible: false")
         return self
+
+    @property
+    def payment_years(self) -> int:
+        """``max_years``: consecutive years one whole unit's payments may spread over (default 1)."""
+        return 1 if self.max_years is None else self.max_years
 
     def cost_in(self, year: int) -> float:
         """Unit cost in ``year`` (a single figure applies to every year)."""
