@@ -83,7 +83,7 @@ def completed_units(units: FloatArray, divisible: BoolArray) -> FloatArray:
 
 def served_units(units: FloatArray, divisible: BoolArray) -> FloatArray:
     """Units that serve households in each year: delivered by its end (divisible), or, for a
-    whole-unit programme, complete by the end of the year before (formulation.md 10.1)."""
+    whole-unit programme, complete by the end of the year before (formulation.md 12.1)."""
     done = completed_units(units, divisible)
     before = np.concatenate([np.zeros((done.shape[0], 1)), done[:, :-1]], axis=1)
     return np.where(np.asarray(divisible, dtype=bool)[:, None], done, before)

@@ -1,5 +1,5 @@
 """Families about implementation capacity: units a programme can deliver in one year, and how fast
-a region's capital spending can grow (formulation.md section 10.2).
+a region's capital spending can grow (formulation.md section 12.2).
 
 Notation as in :mod:`ssk_optimize.model.families.delivery`: ``s[p,t]`` the share of programme p's
 quantity ``Q[p]`` delivered in year t, ``F[p,b,t]`` capital money in ``money_scale`` units.

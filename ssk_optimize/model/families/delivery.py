@@ -73,7 +73,7 @@ def add_quantity(lp: LpBuilder, ix: ProblemIndex) -> None:
 
 
 #: A whole unit paid to more than ``1 - COMPLETE_GAP`` of its cost at a year's end is not left
-#: unfinished: the completion row's upper bound (units) with max_years > 1 (formulation.md 10.1).
+#: unfinished: the completion row's upper bound (units) with max_years > 1 (formulation.md 12.1).
 COMPLETE_GAP = 1e-3
 
 
