@@ -68,6 +68,10 @@ def _check_program(report: Any, program: Program, region_ids: set[str], pool_ids
     for year, by_pool in program.locked.items():
         for pool in by_pool:
             _known(report, at + ("locked", year, pool), pool, pool_ids, "pool")
+    if program.divisible and program.max_years is not None:
+        report(at + ("max_years",), "max_years applies to whole-unit programmes only "
+               "(divisible: false): a divisible programme's units are paid year by year",
+               "remove max_years, or set divisible: false")
     if not program.divisible and program.payment_years == 1 and program.max_per_year is not None \
             and program.max_per_year < 1:
         report(at + ("max_per_year",),

@@ -254,9 +254,6 @@ class Program(Frozen):
     def _consistent(self) -> Program:
         if not self.divisible and self.quantity != int(self.quantity):
             raise ValueError("a whole-unit programme (divisible: false) needs a whole quantity")
-        if self.divisible and self.max_years is not None:
-            raise ValueError("max_years applies to whole-unit programmes only (divisible: false): "
-                             "remove it, or set divisible: false")
         return self
 
     @property
