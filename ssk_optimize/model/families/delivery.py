@@ -85,8 +85,7 @@ def add_completion(lp: LpBuilder, ix: ProblemIndex) -> None:
 
     - ``completion[program,year]``: ``0 <= P[p,t] - D[p,t] <= u[p]``, with ``u = 0`` when
       ``max_years`` is 1 (whole units paid every year) and ``u = 1 - COMPLETE_GAP`` otherwise
-      (``D = floor(P)``: every fully paid unit counts as complete, at most one unit's worth in
-      progress beyond them... per year end, the paid units not yet complete);
+      (``D = floor(P)``: every fully paid unit counts as complete, the rest is in progress);
     - ``max_years[program,year]`` (``m = max_years > 1``, for ``t + m - 1`` inside the window):
       ``P[p,t] - D[p,t+m-1] <= 0``: what is paid by t is complete by t + m - 1. At the window's
       end ``P = D = whole[p]`` (integer), so every unit is paid within m consecutive years.
