@@ -504,12 +504,14 @@ class _Checker:
                                 f"(1 + {region.capex_growth}) x {spent[t - 1]:.6f}")
 
     def readiness(self) -> None:
-        """Delivered share of p by t <= share of each prerequisite by t-1."""
+        """Delivered share of p by t <= share of each prerequisite complete by t-1 (a whole-unit
+        prerequisite: its fully paid units)."""
         shares = {p.id: np.cumsum(self.units(p)) / p.quantity for p in self.s.programs}
+        complete = {p.id: self.complete(p) / p.quantity for p in self.s.programs}
         slack = {p.id: self._unit_tol(p) / p.quantity for p in self.s.programs}
         for program in self.s.programs:
             for needed in program.requires:
-                before = np.concatenate([[0.0], shares[needed][:-1]])
+                before = np.concatenate([[0.0], complete[needed][:-1]])
                 over = shares[program.id] - before
                 for t in np.flatnonzero(over > slack[program.id] + slack[needed]):
                     self.report("readiness", f"{program.id}/{self.years[t]}: {shares[program.id][t]:.6f}"

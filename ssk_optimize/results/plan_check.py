@@ -342,14 +342,16 @@ def _open_money_years(plan: _Plan) -> dict[str, int]:
 
 
 def check_readiness(plan: _Plan) -> list[Violation]:
-    """Share of p delivered by t <= share of each prerequisite completed by t-1."""
+    """Share of p delivered by t <= share of each prerequisite completed by t-1 (whole units:
+    complete units only)."""
     share = np.cumsum(plan.units, axis=1) / plan.quantity[:, None]
+    complete = completed_units(plan.units, plan.divisible) / plan.quantity[:, None]
     slack = plan.unit_tol / plan.quantity
     found: list[Violation] = []
     for p, program in enumerate(plan.s.programs):
         for needed in program.requires:
             q = plan.program_ids.get_loc(needed)
-            over = share[p] - np.concatenate([[0.0], share[q, :-1]])
+            over = share[p] - np.concatenate([[0.0], complete[q, :-1]])
             found += [Violation("readiness", float(over[t]), program=program.id,
                                 year=int(plan.years[t]), detail=f"ahead of {needed}")
                       for t in np.flatnonzero(over > slack[p] + slack[q])]

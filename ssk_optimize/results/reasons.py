@@ -38,6 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.results.plan_check import completed_units
 from ssk_optimize.results.values import Values
 from ssk_optimize.solve.solution import Solution
 
@@ -59,6 +60,7 @@ class _Facts:
     left: np.ndarray  # pool x region x year: per_region max - the region's money (inf: no max)
     high: np.ndarray  # pool: per_region max (NaN: none)
     cum: np.ndarray  # programme x year: share delivered by the end of the year
+    done: np.ndarray  # programme x year: share complete by the end of the year (whole: paid units)
     masyarakat: set[tuple[int, int]]  # (program_row, t) whose masyarakat row binds
     matching: dict[tuple[int, int], set[str]]  # (program_row, t) -> sources whose rule binds
     supporting: set[tuple[int, int]]  # (pool_row, t) DAK supporting caps at work
@@ -130,6 +132,8 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
             left[b, r, t] = high[b] - amount
     quantity = ix.programs["quantity"].to_numpy(dtype=float)
     cum = np.cumsum(values.units, axis=1) / np.where(quantity > 0, quantity, 1.0)[:, None]
+    done = completed_units(values.units, ix.programs["divisible"].to_numpy(dtype=bool)) / \
+        np.where(quantity > 0, quantity, 1.0)[:, None]
     masyarakat: set[tuple[int, int]] = set()
     keys = model.family_keys.get("masyarakat_share")
     if keys is not None:
@@ -172,7 +176,7 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
         room = LIMIT_REL * spent[keys["region_row"].to_numpy(), keys["t"].to_numpy()] + 1e-9
         bind = keys[slack[keys["row"].to_numpy()] <= room]
         growth = {(_int(r), _int(t)) for r, t in zip(bind["region_row"], bind["t"], strict=True)}
-    return _Facts(ix.budget - values.used, ix.budget, left, high, cum, masyarakat, matching,
+    return _Facts(ix.budget - values.used, ix.budget, left, high, cum, done, masyarakat, matching,
                   supporting, prereqs, region_of, partners, per_year, growth)
 
 
@@ -208,7 +212,7 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
     waits: dict[int, set[int]] = {}
     for t in range(start, end + 1):
         for q in prereqs:
-            done = facts.cum[q, t - 1] if t > 0 else 0.0
+            done = facts.done[q, t - 1] if t > 0 else 0.0
             if q_start[q] < t and done < 1 - SHARE_TOL and facts.cum[row, t] >= done - SHARE_TOL:
                 waits.setdefault(t, set()).add(q)
     closed = [t for t in range(start, end + 1) if any(q_start[q] >= t for q in prereqs)]

@@ -139,3 +139,21 @@ def test_capex_growth_starts_at_the_first_year_with_money(tmp_path: Path, solver
     assert_allocation(result, {("tangki", "apbd", 2026, "capex"): 100.0,
                                ("tangki", "apbd", 2027, "capex"): 100.0})
     assert program(result, "tangki")["limiting_reason"] == "pool_exhausted"
+
+
+def test_whole_unit_prerequisite_counts_only_complete_units(tmp_path: Path, solver: str) -> None:
+    """DED (whole, 100, ``max_years: 2``, priority 5) then construction (1 a unit, 1000, priority 1)
+    requiring it; APBD 60 a year, 2025-2027.
+
+    Stage 2: the DED cannot be paid in one year (60 < 100); earliest is 60 in 2025 and 40 in 2026,
+    complete at the end of 2026. Readiness counts complete units only, so the construction may
+    deliver by the end of 2026 nothing (D[ded,2025] = 0; a paid share of 0.6 would have allowed
+    the 20 left in 2026), and in 2027 the whole budget: 60 units. It waits, reason ``readiness``.
+    """
+    result = solve_tiny("whole_unit_readiness", tmp_path, solver)
+    assert_allocation(result, {("ded", "apbd", 2025, "capex"): 60.0,
+                               ("ded", "apbd", 2026, "capex"): 40.0,
+                               ("build", "apbd", 2027, "capex"): 60.0})
+    build = program(result, "build")
+    assert build["limiting_reason"] == "readiness"
+    assert build["limiting_detail"] == "Sambungan rumah: waits for DED IPAL (binding in 2026)"

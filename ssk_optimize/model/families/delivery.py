@@ -137,7 +137,8 @@ def add_readiness(lp: LpBuilder, ix: ProblemIndex) -> None:
     """Readiness: ``sum_{tau<=t} s[p,tau] <= sum_{tau<t} s[q,tau]`` for each prerequisite q of p.
 
     One row per (p, q, t) with t in p's window: ``readiness[program,prerequisite,year]``. A
-    programme may deliver by the end of t only the share its prerequisites completed by t-1.
+    programme may deliver by the end of t only the share its prerequisites completed by t-1. A
+    whole-unit prerequisite counts its complete units, ``D[q,t-1] / Q[q]`` (:func:`add_completion`).
     """
     position = {p: i for i, p in enumerate(ix.programs["program"])}
     links = pd.DataFrame([(position[p.id], position[q]) for p in ix.scenario.programs
@@ -149,16 +150,24 @@ def add_readiness(lp: LpBuilder, ix: ProblemIndex) -> None:
     rows["row"] = np.arange(len(rows))
     own = rows.merge(ix.share, left_on="p", right_on="program_row", suffixes=("", "_var"))
     own = own[own["t_var"] <= own["t"]]
-    before = rows.merge(ix.share, left_on="q", right_on="program_row", suffixes=("", "_var"))
+    divisible = ix.programs["divisible"].to_numpy(dtype=bool)
+    before = rows[divisible[rows["q"].to_numpy()]].merge(
+        ix.share, left_on="q", right_on="program_row", suffixes=("", "_var"))
     before = before[before["t_var"] < before["t"]]
+    # a whole-unit prerequisite counts its complete units: D[q,t-1] / Q[q]
+    whole = rows[~divisible[rows["q"].to_numpy()] & (rows["t"].to_numpy() > 0)]
+    done = done_grid(ix)[whole["q"].to_numpy(), whole["t"].to_numpy() - 1]
+    whole, done = whole[done >= 0], done[done >= 0]
+    quantity = ix.programs["quantity"].to_numpy(dtype=float)
     lp.add_rows(
         "readiness",
         labels("readiness", program_ids(ix, rows["p"]), program_ids(ix, rows["q"]),
                years_of(ix, rows["t"])),
         -np.inf, 0.0,
-        np.concatenate([own["row"].to_numpy(), before["row"].to_numpy()]),
-        np.concatenate([own["col"].to_numpy(), before["col"].to_numpy()]),
-        np.concatenate([np.ones(len(own)), -np.ones(len(before))]),
+        np.concatenate([own["row"].to_numpy(), before["row"].to_numpy(), whole["row"].to_numpy()]),
+        np.concatenate([own["col"].to_numpy(), before["col"].to_numpy(), done]),
+        np.concatenate([np.ones(len(own)), -np.ones(len(before)),
+                        -1.0 / quantity[whole["q"].to_numpy()]]),
         keys=rows[["p", "q", "t"]].rename(columns={"p": "program_row", "q": "prerequisite_row"}),
     )
 
