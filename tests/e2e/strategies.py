@@ -5,7 +5,8 @@ RETRIBUSI, CSR, and sometimes APBD_PROV, APBN, HIBAH) held by a region, the prov
 ``national``; 2-8 programmes of mixed kinds, scales, sub-sectors and locations with random
 ``requires`` (acyclic: a programme only requires earlier ones), O&M rates, ``serves``, targets;
 sometimes per-year unit costs, windows, ``divisible: false``, matching rules, amended shares, a
-per-region ceiling on a shared pool, baseline O&M, ``min_quantity`` and ``locked`` money;
+per-region ceiling on a shared pool, baseline O&M, ``min_quantity`` and ``locked`` money,
+``max_per_year``, ``max_years`` and ``capex_growth`` (no committed money where they apply);
 horizon 1-4 years.
 
 Every scenario is feasible by construction, so the model must reach ``optimal``: committed money
@@ -69,6 +70,8 @@ def _region(draw: st.DrawFn, index: int, years: list[int]) -> dict[str, Any]:
                 for year in draw(st.lists(st.sampled_from(years), min_size=1, max_size=2,
                                           unique=True))}
             for k in indicators}
+    if draw(st.integers(0, 3)) == 0:  # issue 9: capital spending grows at most this share a year
+        region["capex_growth"] = draw(st.sampled_from([0.0, 0.1, 0.5]))
     return region
 
 
@@ -130,6 +133,10 @@ def _program(draw: st.DrawFn, index: int, years: list[int], regions: list[str],
     if draw(st.integers(0, 3)) == 0:
         program["sources"] = draw(st.lists(st.sampled_from(SOURCES_COMMON + SOURCES_RARE),
                                            min_size=1, max_size=4, unique=True))
+    if draw(st.integers(0, 4)) == 0:  # issue 9: implementation capacity, multi-year contracts
+        program["max_per_year"] = draw(st.sampled_from([1, 2, 5]))
+    if not divisible and draw(st.booleans()):
+        program["max_years"] = draw(st.integers(2, 3))
     return program
 
 
@@ -195,9 +202,12 @@ def _commit_money(draw: st.DrawFn, years: list[int], regions: list[dict[str, Any
             if amounts:
                 region["baseline_om"] = amounts
     dak_matched = any(rule["source"] == "DAK" for rule in rules.get("matching", []))
+    limited = {r["id"] for r in regions if "capex_growth" in r}
     for program in programs:
         if program.get("requires") or draw(st.booleans()):
             continue
+        if "max_per_year" in program or program["region"] in limited:
+            continue  # committed money could exceed what capacity allows: not a generated case
         payers = _committed_payers(program, pools, dak_matched)
         if not payers:
             continue
