@@ -55,10 +55,13 @@ def test_near_moves_no_more_money_and_keeps_the_stages(folder: Path) -> None:
 
 
 def test_a_variant_identical_to_its_base_moves_nothing(folder: Path, tmp_path: Path) -> None:
+    """Nothing moves but rupiah rounding: amounts are whole rupiah and the near LP holds the stages
+    to solver tolerance, so a sub-rupiah tie may round the other way in a few rows (5 rupiah =
+    5e-6 juta in lamandau once whole units complete, issue 9); 10 rupiah in all is the bound."""
     result = solve_file(SCENARIOS / "lamandau.yaml", output=tmp_path / "same", near=folder / "base")
-    assert result.manifest["near"]["money_moved"] == pytest.approx(0.0, abs=1e-6)  # type: ignore[index]
+    assert result.manifest["near"]["money_moved"] == pytest.approx(0.0, abs=1e-5)  # type: ignore[index]
     again = read_run(tmp_path / "same")
-    assert moved(read_run(folder / "base").tables.allocations, again.tables.allocations) <= 1e-6
+    assert moved(read_run(folder / "base").tables.allocations, again.tables.allocations) <= 1e-5
 
 
 def test_near_a_folder_that_is_not_a_run_is_refused_before_solving(tmp_path: Path) -> None:
