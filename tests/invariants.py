@@ -8,7 +8,10 @@ sound). Nothing here imports the model or results layers except the reason vocab
 checker cannot share a bug with the code it checks.
 
 Per-year units are derived from capital money (cost row: ``money = unit_cost * units``), so
-readiness, O&M and coverage are checked against the money actually allocated.
+readiness, O&M and coverage are checked against the money actually allocated. Whole units
+(``divisible: false``) are complete once fully paid (``floor(units paid + 1e-4)``) and serve, cost
+O&M and count as a prerequisite only from then on (coverage from the year after); each unit's
+payments lie within ``max_years``; ``max_per_year`` and ``capex_growth`` hold (formulation.md 12).
 
 Tolerances: money is compared to 1e-6 of the pool budget (pool rules) or of the programme's
 cost (programme rules), plus half a rupiah (the writer drops smaller amounts); units and shares
