@@ -8,7 +8,10 @@ sound). Nothing here imports the model or results layers except the reason vocab
 checker cannot share a bug with the code it checks.
 
 Per-year units are derived from capital money (cost row: ``money = unit_cost * units``), so
-readiness, O&M and coverage are checked against the money actually allocated.
+readiness, O&M and coverage are checked against the money actually allocated. Whole units
+(``divisible: false``) are complete once fully paid (``floor(units paid + 1e-4)``) and serve, cost
+O&M and count as a prerequisite only from then on (coverage from the year after); each unit's
+payments lie within ``max_years``; ``max_per_year`` and ``capex_growth`` hold (formulation.md 12).
 
 Tolerances: money is compared to 1e-6 of the pool budget (pool rules) or of the programme's
 cost (programme rules), plus half a rupiah (the writer drops smaller amounts); units and shares
@@ -259,6 +262,26 @@ class _Checker:
         """Units per horizon year derived from capital money (cost row)."""
         return np.nan_to_num(self.capex[program.id] / self.cost[program.id])
 
+    def complete(self, program: Program) -> np.ndarray:
+        """Units complete by the end of each year: delivered so far, or for a whole-unit programme
+        its fully paid units (units paid within 1e-4 of a whole number count as that number)."""
+        paid = np.cumsum(self.units(program))
+        return paid if program.divisible else np.floor(paid + 1e-4)
+
+    def serving(self, program: Program) -> np.ndarray:
+        """Units serving households in each year: delivered by its end, or (whole units) complete
+        by the end of the year before: an unfinished unit serves nobody."""
+        done = self.complete(program)
+        return done if program.divisible else np.concatenate([[0.0], done[:-1]])
+
+    def om_base(self, program: Program) -> np.ndarray:
+        """Capital on which O&M is due from the next year: money per year, or (whole units) the
+        cost of the units completed that year at that year's unit cost."""
+        if program.divisible:
+            return self.capex[program.id]
+        completed = np.diff(self.complete(program), prepend=0.0)
+        return np.nan_to_num(self.cost[program.id]) * completed
+
     # ------------------------------------------------------------------ the checks
 
     def run(self) -> None:
@@ -268,6 +291,9 @@ class _Checker:
         self.per_region()
         self.om_obligations()
         self.om_handover()
+
+        self.completion()
+        self.capacity()
         self.readiness()
         self.program_rows()
         self.coverage_rows()
@@ -492,10 +518,11 @@ class _Checker:
         return False
 
     def om_obligations(self) -> None:
-        """O&M fully funded: om[p,t] = om_rate * capital built before t, from the next year on."""
+        """O&M fully funded: om[p,t] = om_rate * capital built before t, from the next year on;
+        for whole units only units complete before t (no O&M from an unfinished unit)."""
         for program in self.s.programs:
             om = self.om[program.id]
-            built = np.concatenate([[0.0], np.cumsum(self.capex[program.id])[:-1]])
+            built = np.concatenate([[0.0], np.cumsum(self.om_base(program))[:-1]])
             need = program.om_rate * built
             tol = self._programme_tol(program)
             for t, year in enumerate(self.years):
@@ -518,13 +545,61 @@ class _Checker:
                 self.report("om_handover", f"{region.id}: O&M left to the next plan {left:.6f} > "
                             f"(1 + {cap}) x {paid:.6f} paid in {self.years[-1]}")
 
+    def completion(self) -> None:
+        """Whole units: units paid by the end of t are complete by t + max_years - 1 (or the end
+        of the window), so each unit's payments lie within max_years consecutive years."""
+        for program in self.s.programs:
+            if program.divisible:
+                continue
+            span = 1 if program.max_years is None else program.max_years
+            end = self.s.window(program)[1] - self.t0
+            paid, done = np.cumsum(self.units(program)), self.complete(program)
+            for t, year in enumerate(self.years):
+                late = paid[t] - done[min(t + span - 1, end)]
+                if late > 1e-4:
+                    self.report("completion", f"{program.id}/{year}: {paid[t]:.6f} units paid, only "
+                                f"{done[min(t + span - 1, end)]:g} complete {span} year(s) on")
+
+    def capacity(self) -> None:
+        """``max_per_year`` units in a year; ``capex_growth``: a region's capital money in year t at
+        most (1 + g) times that of t - 1, after its first year with money open to its programmes."""
+        for program in self.s.programs:
+            if program.max_per_year is None:
+                continue
+            units = self.units(program)
+            for t in np.flatnonzero(units > program.max_per_year + self._unit_tol(program)):
+                self.report("max_per_year", f"{program.id}/{self.years[t]}: {units[t]:.6f} units "
+                            f"> max_per_year {program.max_per_year}")
+        pairs = eligible_pairs(self.s)
+        capex_pairs = pairs[pairs["capex"]]
+        for region in self.s.regions:
+            if region.capex_growth is None:
+                continue
+            mine = [p for p in self.s.programs if p.region == region.id]
+            open_years = [t for t, year in enumerate(self.years) for p in mine
+                          if self._in_window(p, year) and any(
+                              self.pool[b].budget_in(year) > 0
+                              for b in capex_pairs.loc[capex_pairs["program"] == p.id, "pool"])]
+            if not open_years:
+                continue
+            spent = sum((self.capex[p.id] for p in mine), np.zeros(len(self.years)))
+            for t in range(min(open_years) + 1, len(self.years)):
+                year = self.years[t]
+                tol = REL * sum(b.budget_in(year) for b in self.s.pools) + \
+                    self.half_rupiah * len(self.s.pools) * len(mine)
+                if spent[t] > (1 + region.capex_growth) * spent[t - 1] + tol:
+                    self.report("capex_growth", f"{region.id}/{year}: capital {spent[t]:.6f} > "
+                                f"(1 + {region.capex_growth}) x {spent[t - 1]:.6f}")
+
     def readiness(self) -> None:
-        """Delivered share of p by t <= share of each prerequisite by t-1."""
+        """Delivered share of p by t <= share of each prerequisite complete by t-1 (a whole-unit
+        prerequisite: its fully paid units)."""
         shares = {p.id: np.cumsum(self.units(p)) / p.quantity for p in self.s.programs}
+        complete = {p.id: self.complete(p) / p.quantity for p in self.s.programs}
         slack = {p.id: self._unit_tol(p) / p.quantity for p in self.s.programs}
         for program in self.s.programs:
             for needed in program.requires:
-                before = np.concatenate([[0.0], shares[needed][:-1]])
+                before = np.concatenate([[0.0], complete[needed][:-1]])
                 over = shares[program.id] - before
                 for t in np.flatnonzero(over > slack[program.id] + slack[needed]):
                     self.report("readiness", f"{program.id}/{self.years[t]}: {shares[program.id][t]:.6f}"
@@ -584,9 +659,10 @@ class _Checker:
             if abs(row.om_funded - self.om[program.id].sum()) > tol:
                 report("om_funded", f"{where}: om_funded {row.om_funded} != O&M money "
                        f"{self.om[program.id].sum()}")
-            if abs(row.om_after_horizon - program.om_rate * funded) > tol:
+            capital = funded if program.divisible else float(self.om_base(program).sum())
+            if abs(row.om_after_horizon - program.om_rate * capital) > tol:
                 report("om_after_horizon", f"{where}: om_after_horizon {row.om_after_horizon} != "
-                       f"om_rate x capital {program.om_rate * funded}")
+                       f"om_rate x capital {program.om_rate * capital}")
             waiting = bool(row.funded_share < FULL)
             if bool(row.waiting_list) != waiting:
                 report("waiting_list", f"{where}: waiting_list {row.waiting_list} but funded_share "
@@ -611,7 +687,7 @@ class _Checker:
                 total = np.full(len(self.years), float(region.baseline.get(k, 0.0)))
                 slack[(region.id, k)] = 0.0
                 for program in mine:
-                    total += program.serves.get(k, 0.0) * np.cumsum(self.units(program))
+                    total += program.serves.get(k, 0.0) * self.serving(program)
                     slack[(region.id, k)] += program.serves.get(k, 0.0) * self._unit_tol(program)
                 covered[(region.id, k)] = total
                 expected_keys |= {(region.id, k, y) for y in self.years}

@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ssk_optimize.model.builder import LpBuilder, labels
-from ssk_optimize.model.families import delivery, handover, money
+from ssk_optimize.model.families import capacity, delivery, handover, money
 from ssk_optimize.model.families.common import pool_ids, program_ids, region_ids, years_of
 from ssk_optimize.model.index import ProblemIndex, build_index
 from ssk_optimize.model.lp import LinearProgram
@@ -25,6 +25,9 @@ from ssk_optimize.scenario.schema import Scenario
 FAMILIES = (
     delivery.add_cost,
     delivery.add_quantity,
+    delivery.add_completion,
+    capacity.add_max_per_year,
+    capacity.add_capex_growth,
     money.add_pool_budgets,
     delivery.add_readiness,
     delivery.add_om_obligations,
@@ -76,6 +79,9 @@ def _columns(ix: ProblemIndex) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.
     quantity = ix.programs["quantity"].to_numpy(dtype=float)[ix.whole["program_row"].to_numpy()]
     minimum = ix.programs["min_quantity"].to_numpy(dtype=float)[ix.whole["program_row"].to_numpy()]
     lower[whole], upper[whole], integral[whole] = np.ceil(minimum - 1e-9), quantity, True
+    done = ix.done["col"].to_numpy()
+    upper[done] = ix.programs["quantity"].to_numpy(dtype=float)[ix.done["program_row"].to_numpy()]
+    integral[done] = True
     locked_cols, locked_values = money.locked_lower_bounds(ix)
     lower[locked_cols] = locked_values
     if ix.scenario.objective.hard_targets:
@@ -91,5 +97,6 @@ def _columns(ix: ProblemIndex) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.
                pool_ids(ix, ix.base_om["pool_row"]), years_of(ix, ix.base_om["t"])),
         labels("shortfall", region_ids(ix, ix.shortfall["region_row"]), ix.shortfall["indicator"],
                years_of(ix, ix.shortfall["t"])),
+        labels("done", program_ids(ix, ix.done["program_row"]), years_of(ix, ix.done["t"])),
     ])
     return lower, upper, integral, names.astype(object)

@@ -15,7 +15,7 @@ Internally the LP is scaled so the solver sees numbers near 1 whatever the money
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -54,6 +54,11 @@ class ProblemIndex:
     shortfall: pd.DataFrame  # region_row, indicator, t, col, target, baseline, households
     n_cols: int
     rupiah_scale: float = 1.0  # money_scale in rupiah (an exact power of ten)
+    #: whole units complete by the end of year t (integer, cumulative): program_row, t, col, for
+    #: every year of a ``divisible: false`` programme's window (formulation.md, whole-unit completion)
+    done: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"program_row": pd.Series(dtype=np.int64), "t": pd.Series(dtype=np.int64),
+         "col": pd.Series(dtype=np.int64)}))
 
     @property
     def n_years(self) -> int:
@@ -107,9 +112,11 @@ def build_index(scenario: Scenario) -> ProblemIndex:
     baseline_need = _baseline_need(scenario, years)
     base_om, offset = _block(_base_om_keys(scenario, baseline_need, regions, pools), offset)
     shortfall, offset = _block(_shortfall_keys(scenario, regions, households, years), offset)
+    done, offset = _block(share.loc[~programs["divisible"].to_numpy()[share["program_row"].to_numpy()],
+                                    ["program_row", "t"]], offset)
     return ProblemIndex(scenario, years, money_scale, programs, cost, regions, households, pools,
                         budget, pairs, share, whole, fund, om, base_om, baseline_need, shortfall,
-                        offset, rupiah_scale)
+                        offset, rupiah_scale, done)
 
 
 def _positions(values: pd.Series) -> dict[str, int]:
@@ -130,6 +137,9 @@ def _programs(scenario: Scenario) -> pd.DataFrame:
     for name in ("quantity", "min_quantity", "priority", "divisible", "name", "code", "unit"):
         frame[name] = [getattr(p, name) for p in scenario.programs]
     frame["divisible"] = frame["divisible"].astype(bool)
+    frame["max_years"] = np.array([p.payment_years for p in scenario.programs], dtype=np.int64)
+    frame["max_per_year"] = np.array([np.nan if p.max_per_year is None else p.max_per_year
+                                      for p in scenario.programs], dtype=float)
     return frame
 
 
@@ -169,6 +179,8 @@ def _regions(scenario: Scenario, years: npt.NDArray[np.int64]) -> tuple[pd.DataF
         "region": [r.id for r in scenario.regions],
         "province": [r.province for r in scenario.regions],
         "name": [r.name for r in scenario.regions],
+        "capex_growth": np.array([np.nan if r.capex_growth is None else r.capex_growth
+                                  for r in scenario.regions], dtype=float),
     })
     households = np.array([[r.households_in(int(y)) for y in years] for r in scenario.regions])
     return frame, households.reshape(len(scenario.regions), len(years))

@@ -69,6 +69,37 @@ class PlanCheck:
                 "violations": [v.as_dict() for v in self.violations[:MANIFEST_LIMIT]]}
 
 
+#: Units paid to within this of a whole number count as that many (whole-unit completion); the
+#: model keeps a paid-but-unfinished unit at least 1e-3 short (delivery.COMPLETE_GAP).
+COMPLETE_TOL = 1e-4
+
+
+def completed_units(units: FloatArray, divisible: BoolArray) -> FloatArray:
+    """Units complete by the end of each year (programme x year): what was delivered so far, for a
+    whole-unit programme only its fully paid units (``floor`` of the units paid so far)."""
+    cumulative = np.cumsum(units, axis=1)
+    whole = np.floor(cumulative + COMPLETE_TOL)
+    return np.where(np.asarray(divisible, dtype=bool)[:, None], cumulative, whole)
+
+
+def served_units(units: FloatArray, divisible: BoolArray) -> FloatArray:
+    """Units that serve households in each year: delivered by its end (divisible), or, for a
+    whole-unit programme, complete by the end of the year before (formulation.md 12.1)."""
+    done = completed_units(units, divisible)
+    before = np.concatenate([np.zeros((done.shape[0], 1)), done[:, :-1]], axis=1)
+    return np.where(np.asarray(divisible, dtype=bool)[:, None], done, before)
+
+
+def completion_capital(cost: FloatArray, units: FloatArray, divisible: BoolArray) -> FloatArray:
+    """Capital per programme-year on which O&M is due from the next year: unit_cost x units
+    (divisible), or unit_cost x units completed that year (whole units, at the completion year's
+    cost)."""
+    done = completed_units(units, divisible)
+    completed = np.diff(done, axis=1, prepend=0.0)
+    price = np.nan_to_num(cost)
+    return np.where(np.asarray(divisible, dtype=bool)[:, None], price * units, price * completed)
+
+
 def mark(solution: Solution, check: PlanCheck) -> Solution:
     """A plan breaking a rule makes the solution ERROR (``failed_stage: plan_check``), with a note."""
     if check.passed:
@@ -87,7 +118,8 @@ def check_plan(scenario: Scenario, tables: RunTables, units: FloatArray) -> Plan
     """Run every rule family on the reported plan."""
     plan = _Plan(scenario, tables, np.asarray(units, dtype=float))
     families = (check_money_rows, check_pool_budgets, check_eligibility, check_year_windows, check_cost,
-                check_quantity, check_readiness, check_om, check_om_handover, check_matching,
+                check_quantity, check_max_years, check_capacity, check_readiness, check_om,
+                check_om_handover, check_matching,
                 check_share_caps, check_coverage, check_locked)
     return PlanCheck(tuple(v for family in families for v in family(plan)))
 
@@ -115,6 +147,9 @@ class _Plan:
             raise ValueError(f"units have shape {units.shape}, expected {self.cost.shape}")
         self.units = units
         self.built = np.nan_to_num(self.cost) * units  # unit_cost x units, per programme-year
+        self.divisible = np.array([p.divisible for p in s.programs], dtype=bool)
+        self.served = served_units(units, self.divisible)
+        self.completed = completion_capital(self.cost, units, self.divisible)
         full = np.max(np.where(self.in_window, self.cost, 0.0), axis=1, initial=0.0)
         self.money_tol = REL * full * self.quantity + self.half
         cheapest = np.min(np.where(self.in_window, self.cost, np.inf), axis=1, initial=np.inf)
@@ -247,15 +282,78 @@ def check_quantity(plan: _Plan) -> list[Violation]:
             + plan.per_program("quantity", whole & (fraction > 1e-6), fraction, "not whole units"))
 
 
+def check_max_years(plan: _Plan) -> list[Violation]:
+    """Whole units: each one's payments lie within ``max_years`` consecutive years. Units paid by
+    the end of t are complete (whole) by the end of t + max_years - 1 (or the window's end), and
+    with max_years 1 every year pays for whole units only."""
+    found: list[Violation] = []
+    paid = np.cumsum(plan.units, axis=1)
+    done = completed_units(plan.units, plan.divisible)
+    for p, program in enumerate(plan.s.programs):
+        if program.divisible:
+            continue
+        span = program.payment_years
+        end = plan.s.window(program)[1] - int(plan.years[0])
+        due = np.minimum(np.arange(len(plan.years)) + span - 1, end)
+        late = paid[p] - done[p, due]
+        found += [Violation("max_years", float(late[t]), program=program.id, year=int(plan.years[t]),
+                            detail=f"units paid by then not complete within {span} year(s)")
+                  for t in np.flatnonzero(late > COMPLETE_TOL)]
+    return found
+
+
+def check_capacity(plan: _Plan) -> list[Violation]:
+    """``max_per_year``: units of a programme in one year; ``capex_growth``: a region's capital
+    money in year t <= (1 + g) x its capital money in t - 1, for the years after the first year
+    in which one of its programmes may take capital money from a pool with a budget."""
+    found: list[Violation] = []
+    for p, program in enumerate(plan.s.programs):
+        if program.max_per_year is not None:
+            over = plan.units[p] - program.max_per_year
+            found += [Violation("capacity", float(over[t]), program=program.id, year=int(plan.years[t]),
+                                detail=f"max_per_year {program.max_per_year:g}")
+                      for t in np.flatnonzero(over > plan.unit_tol[p])]
+    open_money = _open_money_years(plan)
+    for region in plan.s.regions:
+        if region.capex_growth is None or region.id not in open_money:
+            continue
+        mine = plan.region_of == region.id
+        spent = plan.capex[mine].sum(axis=0)
+        tol = REL * plan.budget.sum(axis=0) + plan.half * len(plan.s.pools) * max(int(mine.sum()), 1)
+        for t in range(open_money[region.id] + 1, len(plan.years)):
+            over = spent[t] - (1.0 + region.capex_growth) * spent[t - 1]
+            if over > tol[t]:
+                found.append(Violation("capacity", float(over), region=region.id, year=int(plan.years[t]),
+                                       detail=f"capex_growth {region.capex_growth:g}: {spent[t]:.12g} "
+                                              f"after {spent[t - 1]:.12g}"))
+    return found
+
+
+def _open_money_years(plan: _Plan) -> dict[str, int]:
+    """Per region with programmes: the first year position in which one of them may take capital
+    money from a pool with a budget that year (the eligible pairs, inside the window)."""
+    pairs = plan.pairs[plan.pairs["capex"]]
+    p = _positions(plan.program_ids, pairs["program"])
+    b = _positions(plan.pool_ids, pairs["pool"])
+    may = plan.in_window[p] & (plan.budget[b] > 0)
+    first: dict[str, int] = {}
+    for i in np.flatnonzero(may.any(axis=1)):
+        region, t = str(plan.region_of[p[i]]), int(np.flatnonzero(may[i])[0])
+        first[region] = min(first.get(region, t), t)
+    return first
+
+
 def check_readiness(plan: _Plan) -> list[Violation]:
-    """Share of p delivered by t <= share of each prerequisite completed by t-1."""
+    """Share of p delivered by t <= share of each prerequisite completed by t-1 (whole units:
+    complete units only)."""
     share = np.cumsum(plan.units, axis=1) / plan.quantity[:, None]
+    complete = completed_units(plan.units, plan.divisible) / plan.quantity[:, None]
     slack = plan.unit_tol / plan.quantity
     found: list[Violation] = []
     for p, program in enumerate(plan.s.programs):
         for needed in program.requires:
             q = plan.program_ids.get_loc(needed)
-            over = share[p] - np.concatenate([[0.0], share[q, :-1]])
+            over = share[p] - np.concatenate([[0.0], complete[q, :-1]])
             found += [Violation("readiness", float(over[t]), program=program.id,
                                 year=int(plan.years[t]), detail=f"ahead of {needed}")
                       for t in np.flatnonzero(over > slack[p] + slack[q])]
@@ -263,9 +361,10 @@ def check_readiness(plan: _Plan) -> list[Violation]:
 
 
 def check_om(plan: _Plan) -> list[Violation]:
-    """O&M money = om_rate x build-year cost of the units built before t; baseline O&M in full."""
+    """O&M money = om_rate x build-year cost of the units built before t (whole units: of the units
+    complete before t, at their completion year's cost); baseline O&M in full."""
     rate = np.array([p.om_rate for p in plan.s.programs], dtype=float)
-    gap = np.abs(plan.om - rate[:, None] * (np.cumsum(plan.built, axis=1) - plan.built))
+    gap = np.abs(plan.om - rate[:, None] * (np.cumsum(plan.completed, axis=1) - plan.completed))
     found = plan.grid("om", gap > plan.money_tol[:, None], gap, "O&M money != om_rate x earlier cost")
     base = plan.usable[plan.usable["purpose"] == "baseline_om"]
     paid = base.groupby(["region", "t"])["amount"].sum()
@@ -381,9 +480,9 @@ def _per_region(plan: _Plan) -> list[Violation]:
 
 
 def check_coverage(plan: _Plan) -> list[Violation]:
-    """covered = baseline + serves x units delivered so far; shortfall = max(target - covered, 0);
-    with ``hard_targets`` no shortfall at all."""
-    cumulative = np.cumsum(plan.units, axis=1)
+    """covered = baseline + serves x units delivered so far (whole units: complete by the year
+    before); shortfall = max(target - covered, 0); with ``hard_targets`` no shortfall at all."""
+    cumulative = plan.served
     none = np.zeros(len(plan.years))
     served: dict[tuple[str, str], FloatArray] = {}
     slack: dict[tuple[str, str], float] = {}

@@ -15,6 +15,9 @@ the years' findings are ranked:
 5. ``share_cap``           in some year its pools had money, but only behind a share rule of the
                            programme (per-region ceiling of a pool it may use, masyarakat share,
                            matching, DAK supporting cap);
+   ``capacity``          in some year an implementation capacity limit held it: its own
+                           ``max_per_year`` row, or its region's ``capex_growth`` row, binds there
+                           (ranked after ``readiness``, before ``om_burden``);
 6. ``year_window``         its pools are fully used in every open year of its window while eligible
                            money is left outside it;
 7. ``pool_exhausted``      its pools are fully used in every open year (the money went to programmes
@@ -36,11 +39,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.results.plan_check import completed_units
 from ssk_optimize.results.values import Values
 from ssk_optimize.solve.solution import Solution
 
 REASONS = ("fully_funded", "no_eligible_source", "readiness", "pool_exhausted", "om_burden",
-           "share_cap", "year_window")
+           "share_cap", "year_window", "capacity")
 LIMIT_REL = 1e-5  # money left under a limit (budget, per_region max) below this share of it ...
 ROOM_SHARE = 1e-5  # ... or below this share of the programme's own yearly cost is no room
 SHARE_TOL = 1e-6  # shares of a programme (readiness, masyarakat, matching rows)
@@ -58,6 +62,7 @@ class _Facts:
     left: np.ndarray  # pool x region x year: per_region max - the region's money (inf: no max)
     high: np.ndarray  # pool: per_region max (NaN: none)
     cum: np.ndarray  # programme x year: share delivered by the end of the year
+    done: np.ndarray  # programme x year: share complete by the end of the year (whole: paid units)
     masyarakat: set[tuple[int, int]]  # (program_row, t) whose masyarakat row binds
     matching: dict[tuple[int, int], set[str]]  # (program_row, t) -> sources whose rule binds
     supporting: set[tuple[int, int]]  # (pool_row, t) DAK supporting caps at work
@@ -65,6 +70,8 @@ class _Facts:
     region_of: np.ndarray  # program_row -> region row
     partners: dict[str, set[str]]  # matching source -> partner source types
     handover: set[int]  # region rows whose om_handover row binds (rules.om_handover_cap)
+    per_year: set[tuple[int, int]]  # (program_row, t) whose max_per_year row binds
+    growth: set[tuple[int, int]]  # (region_row, t) whose capex_growth row binds
 
 
 def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
@@ -128,6 +135,8 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
             left[b, r, t] = high[b] - amount
     quantity = ix.programs["quantity"].to_numpy(dtype=float)
     cum = np.cumsum(values.units, axis=1) / np.where(quantity > 0, quantity, 1.0)[:, None]
+    done = completed_units(values.units, ix.programs["divisible"].to_numpy(dtype=bool)) / \
+        np.where(quantity > 0, quantity, 1.0)[:, None]
     masyarakat: set[tuple[int, int]] = set()
     keys = model.family_keys.get("masyarakat_share")
     if keys is not None:
@@ -157,8 +166,25 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
     keys = model.family_keys.get("om_handover")
     if keys is not None:
         handover = {_int(r) for r in keys.loc[slack[keys["row"].to_numpy()] <= SHARE_TOL, "region_row"]}
-    return _Facts(ix.budget - values.used, ix.budget, left, high, cum, masyarakat, matching,
-                  supporting, prereqs, region_of, partners, handover)
+    per_year: set[tuple[int, int]] = set()
+    keys = model.family_keys.get("max_per_year")
+    if keys is not None:
+        limit = ix.programs["max_per_year"].to_numpy(dtype=float)[keys["program_row"].to_numpy()]
+        bind = keys[slack[keys["row"].to_numpy()] <= SHARE_TOL * np.maximum(limit, 1.0)]
+        per_year = {(_int(p), _int(t)) for p, t in zip(bind["program_row"], bind["t"], strict=True)}
+    growth: set[tuple[int, int]] = set()
+    keys = model.family_keys.get("capex_growth")
+    if keys is not None:
+        # the region's capital money in t, scaled as the row is: binding within 1e-5 of it
+        capex = values.money[(values.money["purpose"] == "capex") & (values.money["program_row"] >= 0)]
+        spent = np.zeros((len(ix.regions), ix.n_years))
+        np.add.at(spent, (capex["region_row"].to_numpy(dtype=np.int64), capex["t"].to_numpy()),
+                  capex["amount"].to_numpy(dtype=float) / ix.money_scale)
+        room = LIMIT_REL * spent[keys["region_row"].to_numpy(), keys["t"].to_numpy()] + 1e-9
+        bind = keys[slack[keys["row"].to_numpy()] <= room]
+        growth = {(_int(r), _int(t)) for r, t in zip(bind["region_row"], bind["t"], strict=True)}
+    return _Facts(ix.budget - values.used, ix.budget, left, high, cum, done, masyarakat, matching,
+                  supporting, prereqs, region_of, partners, handover, per_year, growth)
 
 
 def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | None,
@@ -193,7 +219,7 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
     waits: dict[int, set[int]] = {}
     for t in range(start, end + 1):
         for q in prereqs:
-            done = facts.cum[q, t - 1] if t > 0 else 0.0
+            done = facts.done[q, t - 1] if t > 0 else 0.0
             if q_start[q] < t and done < 1 - SHARE_TOL and facts.cum[row, t] >= done - SHARE_TOL:
                 waits.setdefault(t, set()).add(q)
     closed = [t for t in range(start, end + 1) if any(q_start[q] >= t for q in prereqs)]
@@ -201,6 +227,15 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
     full_years: list[tuple[int, int]] = []  # (pool_row, t) fully used in open years
     for t in range(start, end + 1):
         if t in closed:
+            continue
+        if (row, t) in facts.per_year:
+            limit = float(program["max_per_year"])
+            kinds.setdefault("capacity", []).append((t, f"max_per_year {limit:g} {program['unit']}"))
+            continue
+        if (region, t) in facts.growth:
+            growth = float(ix.regions["capex_growth"].to_numpy(dtype=float)[region])
+            kinds.setdefault("capacity", []).append(
+                (t, f"capex_growth {growth:g} of {program['region']}"))
             continue
         pools = caps.get(t, [])
         with_room = [b for b in pools if room(b, t)]
@@ -254,6 +289,10 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
         earliest = max(q_start[q] for q in prereqs) + first
         return "readiness", (f"waits for {', '.join(found)}, which cannot be complete before "
                              f"the end of {earliest}, while its own years end in {_int(program['end'])}")
+    if "capacity" in kinds:
+        rules = sorted({text for _, text in kinds["capacity"]})
+        spans = _span(sorted(int(years[t]) for t, _ in kinds["capacity"]))
+        return "capacity", f"capacity limit binds: {'; '.join(rules)} in {spans}"
     if "om_burden" in kinds:
         texts = [text for _, text in kinds["om_burden"]]
         if any(text == "" for text in texts):

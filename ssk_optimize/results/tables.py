@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ssk_optimize.model.formulation import BuiltModel
-from ssk_optimize.results.plan_check import PlanCheck, check_plan, mark
+from ssk_optimize.results.plan_check import PlanCheck, check_plan, completion_capital, mark, served_units
 from ssk_optimize.results.reasons import limiting_reasons
 from ssk_optimize.results.schemas import KEYS, SCHEMAS
 from ssk_optimize.results.values import POLISH_LEVELS, Values, extract_values
@@ -128,7 +128,7 @@ def program_table(model: BuiltModel, values: Values, solution: Solution) -> pd.D
     last_cost = ix.cost[np.arange(n), programs["end"].to_numpy() - int(ix.years[0])]
     remaining = np.clip(quantity - delivered, 0.0, None)
     need = funded + remaining * last_cost
-    capital_by_year = np.nan_to_num(ix.cost) * values.units
+    capital_by_year = completion_capital(ix.cost, values.units, ~whole)
     om_after = programs["om_rate"].to_numpy(dtype=float) * capital_by_year.sum(axis=1)
     share = np.clip(delivered / quantity, 0.0, 1.0)
     waiting = share < FULL
@@ -231,6 +231,8 @@ def _range(solution: Solution, rows: np.ndarray, scale: float) -> tuple[np.ndarr
 def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
     """Region x indicator x year: households covered (baseline + delivered), against targets.
 
+    Whole-unit programmes serve with the units complete by the end of the year before.
+
     Indicators per region: those with a baseline or target there, or served by its programmes.
     """
     ix = model.index
@@ -254,7 +256,8 @@ def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
                          index=pd.MultiIndex.from_frame(keys[["region_row", "indicator"]]))
     covered = np.repeat(keys["baseline"].to_numpy(dtype=float)[:, None], len(years), axis=1)
     if len(serves):
-        cumulative = np.cumsum(values.units, axis=1)[serves["program_row"].to_numpy()]
+        divisible = ix.programs["divisible"].to_numpy(dtype=bool)
+        cumulative = served_units(values.units, divisible)[serves["program_row"].to_numpy()]
         where = position.loc[pd.MultiIndex.from_frame(serves[["region_row", "indicator"]])]
         np.add.at(covered, where.to_numpy(), serves["serves"].to_numpy()[:, None] * cumulative)
     targets = {(row, k, y): share for row, r in enumerate(ix.scenario.regions)

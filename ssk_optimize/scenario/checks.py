@@ -68,6 +68,16 @@ def _check_program(report: Any, program: Program, region_ids: set[str], pool_ids
     for year, by_pool in program.locked.items():
         for pool in by_pool:
             _known(report, at + ("locked", year, pool), pool, pool_ids, "pool")
+    if program.divisible and program.max_years is not None:
+        report(at + ("max_years",), "max_years applies to whole-unit programmes only "
+               "(divisible: false): a divisible programme's units are paid year by year",
+               "remove max_years, or set divisible: false")
+    if not program.divisible and program.payment_years == 1 and program.max_per_year is not None \
+            and program.max_per_year < 1:
+        report(at + ("max_per_year",),
+               f"max_per_year {program.max_per_year:g} is less than one whole unit, and each unit "
+               "is paid within one year (max_years 1): nothing could be built",
+               "raise max_per_year to at least 1, or allow a multi-year contract with max_years")
     if horizon is None:
         return
     window = program.years or horizon

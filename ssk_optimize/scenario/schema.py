@@ -205,6 +205,7 @@ class Region(Frozen):
     baseline: dict[str, Annotated[Count, Field(le=MAX_HOUSEHOLDS)]] = {}
     targets: dict[str, Target] = {}
     baseline_om: dict[Year, Money] = {}
+    capex_growth: Annotated[Number, Field(ge=0, le=10)] | None = None
     reference: str = ""
 
     def start_share(self, indicator: str, horizon: tuple[int, int]) -> float:
@@ -332,6 +333,8 @@ class Program(Frozen):
     locations: tuple[str, ...] = ()
     sources: tuple[SourceType, ...] | None = None
     locked: dict[Year, dict[Id, Money]] = {}
+    max_years: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
+    max_per_year: Annotated[Number, Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)] | None = None
     reference: str = ""
 
     @field_validator("min_quantity")
@@ -362,6 +365,11 @@ class Program(Frozen):
         if not self.divisible and self.quantity != int(self.quantity):
             raise ValueError("a whole-unit programme (divisible: false) needs a whole quantity")
         return self
+
+    @property
+    def payment_years(self) -> int:
+        """``max_years``: consecutive years one whole unit's payments may spread over (default 1)."""
+        return 1 if self.max_years is None else self.max_years
 
     @field_validator("unit_cost", mode="before")
     @classmethod

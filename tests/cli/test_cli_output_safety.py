@@ -289,7 +289,8 @@ def test_default_folder_is_named_after_the_scenario_id_and_overrides(
     assert "Results written to results/tiny" in base.stdout and "hash" not in base.stdout
     base_before = snapshot(tmp_path / "results" / "tiny")
 
-    first, second = "pools.dak_alpha.budget.2027=0", "pools[source=DAK].budget*=0.5"
+    # (DAK not cut: the whole IPAL unit its locked 2026 money commits must still be affordable in 2026)
+    first, second = "pools.dak_alpha.budget.2027=0", "pools[source=DAK].budget*=1.5"
     variant = runner.invoke(cli, ["solve", scenario.name, "--set", first, "--set", second])
     assert variant.exit_code == 0, variant.output
     folder = Path("results") / f"tiny-{override_hash(first, second)}"

@@ -7,7 +7,8 @@ RETRIBUSI, CSR, and sometimes APBD_PROV, APBN, HIBAH) held by a region, the prov
 (half of them yearly, ``trajectory: linear``); sometimes per-year or growing unit costs (and a
 scenario ``cost_growth``), an O&M handover cap, windows, ``divisible: false``, matching rules,
 amended shares, a per-region ceiling on a shared pool, baseline O&M, ``min_quantity`` and
-``locked`` money; horizon 1-4 years.
+``locked`` money, ``max_per_year``, ``max_years`` and ``capex_growth`` (no committed money where
+they apply); horizon 1-4 years.
 
 Every scenario is feasible by construction, so the model must reach ``optimal``: committed money
 (``min_quantity``, ``locked``, baseline O&M) is only placed where it cannot conflict with another
@@ -78,6 +79,8 @@ def _region(draw: st.DrawFn, index: int, years: list[int]) -> dict[str, Any]:
         for target in region["targets"].values():  # yearly targets (target trajectories)
             if draw(st.booleans()):
                 target["trajectory"] = "linear"
+    if draw(st.integers(0, 3)) == 0:  # issue 9: capital spending grows at most this share a year
+        region["capex_growth"] = draw(st.sampled_from([0.0, 0.1, 0.5]))
     return region
 
 
@@ -145,6 +148,10 @@ def _program(draw: st.DrawFn, index: int, years: list[int], regions: list[str],
     if draw(st.integers(0, 3)) == 0:
         program["sources"] = draw(st.lists(st.sampled_from(SOURCES_COMMON + SOURCES_RARE),
                                            min_size=1, max_size=4, unique=True))
+    if draw(st.integers(0, 4)) == 0:  # issue 9: implementation capacity, multi-year contracts
+        program["max_per_year"] = draw(st.sampled_from([1, 2, 5]))
+    if not divisible and draw(st.booleans()):
+        program["max_years"] = draw(st.integers(2, 3))
     return program
 
 
@@ -217,9 +224,12 @@ def _commit_money(draw: st.DrawFn, years: list[int], regions: list[dict[str, Any
             if amounts:
                 region["baseline_om"] = amounts
     dak_matched = any(rule["source"] == "DAK" for rule in rules.get("matching", []))
+    limited = {r["id"] for r in regions if "capex_growth" in r}
     for program in programs:
         if program.get("requires") or draw(st.booleans()):
             continue
+        if "max_per_year" in program or program["region"] in limited:
+            continue  # committed money could exceed what capacity allows: not a generated case
         payers = _committed_payers(program, pools, dak_matched)
         if not payers:
             continue

@@ -18,6 +18,19 @@ def share_grid(ix: ProblemIndex) -> IntArray:
     return grid
 
 
+def done_grid(ix: ProblemIndex) -> IntArray:
+    """programme x year matrix of ``done`` column ids (whole units complete by the end of the year):
+    -1 before the window and for divisible programmes; after the window, its last year's column."""
+    grid = np.full((len(ix.programs), ix.n_years), -1, dtype=np.int64)
+    grid[ix.done["program_row"].to_numpy(), ix.done["t"].to_numpy()] = ix.done["col"].to_numpy()
+    end = ix.programs["end"].to_numpy() - int(ix.years[0])
+    rows = ix.done["program_row"].unique()
+    after = np.arange(ix.n_years)[None, :] > end[rows][:, None]
+    filled = np.where(after, grid[rows, end[rows]][:, None], grid[rows])
+    grid[rows] = filled
+    return grid
+
+
 def years_of(ix: ProblemIndex, t: pd.Series | IntArray) -> IntArray:
     """Calendar years of year positions."""
     return ix.years[np.asarray(t, dtype=np.int64)]
