@@ -39,6 +39,7 @@ LABELS: dict[str, tuple[str, str]] = {  # key -> (Indonesian, English)
     "om_burden": ("Beban O&M tidak tertampung", "O&M burden cannot be carried"),
     "share_cap": ("Batas porsi sumber dana", "Source share limit"),
     "year_window": ("Di luar tahun pelaksanaan", "Outside its years"),
+    "alternative": ("Alternatif lain dipilih", "Its alternative was chosen"),
     # headings
     "group_government": ("A. Pemerintah", "A. Government"),
     "group_non_government": ("B. Non-pemerintah", "B. Non-government"),

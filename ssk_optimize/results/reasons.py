@@ -18,7 +18,10 @@ the years' findings are ranked:
                            money is left outside it;
 7. ``pool_exhausted``      its pools are fully used in every open year (the money went to programmes
                            ranked higher), or, for whole-unit programmes, what is left is too little
-                           for the next unit.
+                           for the next unit;
+8. ``alternative``         nothing of it was built because a programme it excludes
+                           (``programs[].excludes``) was chosen instead; checked right after
+                           ``no_eligible_source``, the detail names the chosen alternative.
 
 ``limiting_detail`` starts with the programme's name (``name``, else its id) and names the
 pools, years, prerequisites or rules.
@@ -39,7 +42,7 @@ from ssk_optimize.results.values import Values
 from ssk_optimize.solve.solution import Solution
 
 REASONS = ("fully_funded", "no_eligible_source", "readiness", "pool_exhausted", "om_burden",
-           "share_cap", "year_window")
+           "share_cap", "year_window", "alternative")
 LIMIT_REL = 1e-5  # money left under a limit (budget, per_region max) below this share of it ...
 ROOM_SHARE = 1e-5  # ... or below this share of the programme's own yearly cost is no room
 SHARE_TOL = 1e-6  # shares of a programme (readiness, masyarakat, matching rows)
@@ -76,6 +79,8 @@ def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
     names = _names(model)
     for row, text in _no_source(model, waiting).items():
         reason[row], detail[row] = "no_eligible_source", f"{names[row]}: {text}"
+    for row, text in _alternatives(model, values, waiting & (reason == "")).items():
+        reason[row], detail[row] = "alternative", f"{names[row]}: {text}"
     facts = _facts(model, values, slack)
     fund = _by_program(ix.fund)
     om = _by_program(ix.om)
@@ -83,6 +88,22 @@ def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
         found, text = _explain(model, facts, row, fund.get(row), om.get(row), names)
         reason[row], detail[row] = found, f"{names[row]}: {text}"
     return reason, detail
+
+
+def _alternatives(model: BuiltModel, values: Values, waiting: npt.NDArray[np.bool_]) -> dict[int, str]:
+    """Waiting programmes with nothing built whose excluded alternative was built."""
+    ix = model.index
+    if ix.exclusions.empty:
+        return {}
+    delivered = values.units.sum(axis=1) > 0
+    ids = ix.programs["program"].to_numpy(dtype=object)
+    chosen: dict[int, list[str]] = {}
+    for p, q in zip(ix.exclusions["p"].tolist(), ix.exclusions["q"].tolist(), strict=True):
+        for mine, other in ((p, q), (q, p)):
+            if waiting[mine] and not delivered[mine] and delivered[other]:
+                chosen.setdefault(mine, []).append(str(ids[other]))
+    return {row: f"alternative {', '.join(sorted(others))} chosen instead (excludes: at most one "
+            "of them is built)" for row, others in chosen.items()}
 
 
 def _names(model: BuiltModel) -> np.ndarray:

@@ -179,6 +179,11 @@ class Pool(Frozen):
     realisation: Realisation | None = None
     firm: Flag = True
     per_region: PerRegion | None = None
+    #: Bantuan keuangan khusus: what this APBD_PROV pool may give each named region's kab/kota
+    #: programmes, one amount for every year or an amount per year (missing years: 0).
+    recipients: dict[Id, Money | dict[Year, Money]] = {}
+    #: The pool has money only from the year after these programmes are complete.
+    requires: tuple[Id, ...] = ()
     name: str = ""
     reference: str = ""
 
@@ -186,7 +191,17 @@ class Pool(Frozen):
     def _one_budget(self) -> Pool:
         if (self.budget is None) == (self.base is None):
             raise ValueError("give exactly one of `budget` (per year) or `base` (+ `growth`)")
+        if self.recipients and self.source != "APBD_PROV":
+            raise ValueError(f"`recipients` (bantuan keuangan khusus) needs source APBD_PROV, "
+                             f"not {self.source}")
         return self
+
+    def recipient_amount(self, region: str, year: int) -> float:
+        """Bantuan keuangan khusus for ``region`` in ``year`` (0 when not listed)."""
+        amount = self.recipients.get(region, 0.0)
+        if isinstance(amount, dict):
+            return float(amount.get(year, 0.0))
+        return float(amount)
 
     def budget_in(self, year: int) -> float:
         """The pool's budget in ``year``: listed (missing years are 0) or projected."""
@@ -221,6 +236,11 @@ class Program(Frozen):
     requires: tuple[Id, ...] = ()
     locations: tuple[str, ...] = ()
     sources: tuple[SourceType, ...] | None = None
+    #: Mutually exclusive alternatives: at most one of this programme and these is built.
+    excludes: tuple[Id, ...] = ()
+    #: Share of the cost Dana Desa may pay (default for a programme in desa and kelurahan:
+    #: the region's desa / (desa + kelurahan)).
+    desa_share: Share | None = None
     locked: dict[Year, dict[Id, Money]] = {}
     reference: str = ""
 
