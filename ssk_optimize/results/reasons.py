@@ -8,12 +8,14 @@ the years' findings are ranked:
 2. ``no_eligible_source``  no pool may legally fund it (the rule excluding each source is named);
 3. ``readiness``           in some year money was open to it, but a prerequisite it could still have
                            waited on (not complete, able to start earlier) held it back; or a
-                           prerequisite can never be done before its window closes;
+                           prerequisite can never be done before its window closes; or the only
+                           pools with money had not opened yet (``pools[].requires``);
 4. ``om_burden``           in some year capital money was open, but the O&M of a unit built then
                            finds no O&M pool with room in a later horizon year (or none may pay it);
 5. ``share_cap``           in some year its pools had money, but only behind a share rule of the
                            programme (per-region ceiling of a pool it may use, masyarakat share,
-                           matching, DAK supporting cap);
+                           matching, DAK supporting cap, a used-up bantuan keuangan khusus
+                           ``recipients`` amount);
 6. ``year_window``         its pools are fully used in every open year of its window while eligible
                            money is left outside it;
 7. ``pool_exhausted``      its pools are fully used in every open year (the money went to programmes
@@ -65,6 +67,9 @@ class _Facts:
     prereqs: dict[int, list[int]]  # program_row -> prerequisite rows (matched by id)
     region_of: np.ndarray  # program_row -> region row
     partners: dict[str, set[str]]  # matching source -> partner source types
+    aid_full: set[tuple[int, int, int]]  # (pool_row, region, t): bantuan keuangan khusus used up
+    aid_pairs: set[tuple[int, int]]  # (program_row, pool_row) funded only as bantuan keuangan
+    closed_pools: dict[tuple[int, int], list[int]]  # (pool_row, t) not open -> incomplete programmes
 
 
 def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
@@ -171,8 +176,23 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
     regions = {r: i for i, r in enumerate(ix.regions["region"])}
     region_of = np.array([regions[r] for r in ix.programs["region"]], dtype=np.int64)
     partners = {str(m.source): {str(s) for s in m.partners} for m in ix.scenario.rules.matching}
+    aid_full: set[tuple[int, int, int]] = set()
+    keys = model.family_keys.get("recipients")
+    if keys is not None and len(keys):
+        bind = keys[slack[keys["row"].to_numpy()] <= BINDING]
+        aid_full = {(_int(b), regions[str(r)], _int(t))
+                    for b, r, t in zip(bind["pool_row"], bind["region"], bind["t"], strict=True)}
+    aid = ix.pairs[ix.pairs["aid"]]
+    aid_pairs = {(_int(p), _int(b)) for p, b in zip(aid["program_row"], aid["pool_row"], strict=True)}
+    closed_pools: dict[tuple[int, int], list[int]] = {}
+    for b, pool in enumerate(ix.scenario.pools):  # pools with requires only; no variables
+        needed = sorted(positions[q] for q in set(pool.requires) if q in positions)
+        for t in range(ix.n_years):
+            waiting = [q for q in needed if t == 0 or cum[q, t - 1] < 1 - SHARE_TOL]
+            if waiting:
+                closed_pools[(b, t)] = waiting
     return _Facts(ix.budget - values.used, ix.budget, left, high, cum, masyarakat, matching,
-                  supporting, prereqs, region_of, partners)
+                  supporting, prereqs, region_of, partners, aid_full, aid_pairs, closed_pools)
 
 
 def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | None,
@@ -224,8 +244,17 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
             continue
         rules: list[str] = []
         open_pools = []
+        pool_waits: set[int] = set()
         for b in with_room:
-            if capped(b, t):
+            if (b, t) in facts.closed_pools:
+                pool_waits |= set(facts.closed_pools[(b, t)])
+                closed_names = f"{pool_ids[b]} opens only the year after " + ", ".join(
+                    str(names[q]) for q in facts.closed_pools[(b, t)]) + " is complete"
+                kinds.setdefault("pool_closed", []).append((t, closed_names))
+            elif (row, b) in facts.aid_pairs and (b, region, t) in facts.aid_full:
+                rules.append(f"bantuan keuangan khusus of {pool_ids[b]} for {program['region']} "
+                             "used up (recipients)")
+            elif capped(b, t):
                 rules.append(f"per_region limit of {pool_ids[b]} reached by {program['region']}")
             elif sources[b] == "MASYARAKAT" and (row, t) in facts.masyarakat:
                 rules.append(f"masyarakat_share rule binds on {pool_ids[b]}")
@@ -240,6 +269,8 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
                 rules += [f"matching rule binds: {pool_ids[b]} ({s}) needs "
                           f"{', '.join(sorted(partners.get(s, set())))} money" for b in dropped]
                 open_pools = [b for b in open_pools if sources[b] != s]
+        if not open_pools and not rules and pool_waits:
+            continue  # only pools that have not opened yet had money: reason pool_closed
         if not open_pools:
             kinds.setdefault("share_cap", []).append((t, rules))
             continue
@@ -265,6 +296,10 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
         earliest = max(q_start[q] for q in prereqs) + first
         return "readiness", (f"waits for {', '.join(found)}, which cannot be complete before "
                              f"the end of {earliest}, while its own years end in {_int(program['end'])}")
+    if "pool_closed" in kinds and not kinds.get("free") and not kinds.get("share_cap"):
+        texts = sorted({text for _, text in kinds["pool_closed"]})
+        spans = _span(sorted({int(years[t]) for t, _ in kinds["pool_closed"]}))
+        return "readiness", f"{'; '.join(texts)} (closed in {spans})"
     if "om_burden" in kinds:
         texts = [text for _, text in kinds["om_burden"]]
         if any(text == "" for text in texts):

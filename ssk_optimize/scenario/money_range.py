@@ -61,10 +61,10 @@ def money_figures(scenario: Scenario) -> list[MoneyFigure]:
                 value = getattr(pool.per_region, side)
                 if value is not None:
                     figures.append(MoneyFigure(at + ("per_region", side), value))
-        for region, amount in pool.recipients.items():
+        for recipient, amount in pool.recipients.items():
             for year in years:  # the LP caps each amount at the year's budget
-                value = min(pool.recipient_amount(region, year), pool.budget_in(year))
-                key = at + ("recipients", region) + ((year,) if isinstance(amount, dict) else ())
+                value = min(pool.recipient_amount(recipient, year), pool.budget_in(year))
+                key = at + ("recipients", recipient) + ((year,) if isinstance(amount, dict) else ())
                 figures.append(MoneyFigure(key, value))
     for program in scenario.programs:
         at = ("programs", program.id)
