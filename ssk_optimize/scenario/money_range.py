@@ -64,8 +64,8 @@ def money_figures(scenario: Scenario) -> list[MoneyFigure]:
         for recipient, amount in pool.recipients.items():
             for year in years:  # the LP caps each amount at the year's budget
                 value = min(pool.recipient_amount(recipient, year), pool.budget_in(year))
-                key = at + ("recipients", recipient) + ((year,) if isinstance(amount, dict) else ())
-                figures.append(MoneyFigure(key, value))
+                where: PathKey = at + ("recipients", recipient) + ((year,) if isinstance(amount, dict) else ())
+                figures.append(MoneyFigure(where, value))
     for program in scenario.programs:
         at = ("programs", program.id)
         start, end = scenario.window(program)
