@@ -64,7 +64,8 @@ def money_figures(scenario: Scenario) -> list[MoneyFigure]:
         for recipient, amount in pool.recipients.items():
             for year in years:  # the LP caps each amount at the year's budget
                 value = min(pool.recipient_amount(recipient, year), pool.budget_in(year))
-                where: PathKey = at + ("recipients", recipient) + ((year,) if isinstance(amount, dict) else ())
+                per_year = (year,) if isinstance(amount, dict) else ()
+                where: PathKey = at + ("recipients", recipient) + per_year
                 figures.append(MoneyFigure(where, value))
     for program in scenario.programs:
         at = ("programs", program.id)
