@@ -133,3 +133,21 @@ def _pick(reasons: pd.DataFrame, rows: np.ndarray, sources: np.ndarray) -> np.nd
         return np.empty(0, dtype=object)
     columns = reasons.columns.get_indexer(pd.Index(sources))
     return reasons.to_numpy(dtype=object)[rows, columns]
+
+
+def dana_desa_shares(scenario: Scenario) -> np.ndarray:
+    """Per programme (scenario order): the share of its capital cost Dana Desa may pay (NaN: no
+    limit). ``desa_share`` when given; else, for a programme located in both desa and kelurahan
+    (its ``locations`` list both), its region's ``desa / (desa + kelurahan)``."""
+    regions = {region.id: region for region in scenario.regions}
+    shares = []
+    for program in scenario.programs:  # one figure per programme, no variables
+        region = regions.get(program.region)
+        if program.desa_share is not None:
+            shares.append(float(program.desa_share))
+        elif region is not None and {"desa", "kelurahan"} <= set(program.locations) \
+                and region.desa + region.kelurahan > 0:
+            shares.append(region.desa / (region.desa + region.kelurahan))
+        else:
+            shares.append(np.nan)
+    return np.array(shares, dtype=float).reshape(-1)

@@ -20,6 +20,7 @@ from ssk_optimize.model.families.common import (
     years_of,
 )
 from ssk_optimize.model.index import ProblemIndex
+from ssk_optimize.scenario.eligibility import dana_desa_shares
 
 
 def money_columns(ix: ProblemIndex) -> pd.DataFrame:
@@ -243,33 +244,14 @@ def add_pool_requires(lp: LpBuilder, ix: ProblemIndex) -> None:
     )
 
 
-def desa_shares(ix: ProblemIndex) -> npt.NDArray[np.float64]:
-    """Per programme: the share of its cost Dana Desa may pay (NaN: no limit).
-
-    ``desa_share`` when given; else, for a programme located in both desa and kelurahan
-    (``locations`` lists both), its region's ``desa / (desa + kelurahan)``.
-    """
-    regions = {r.id: r for r in ix.scenario.regions}
-    shares = []
-    for program in ix.scenario.programs:  # one entry per programme, no variables
-        region = regions.get(program.region)
-        if program.desa_share is not None:
-            shares.append(float(program.desa_share))
-        elif region is not None and {"desa", "kelurahan"} <= set(program.locations) \
-                and region.desa + region.kelurahan > 0:
-            shares.append(region.desa / (region.desa + region.kelurahan))
-        else:
-            shares.append(np.nan)
-    return np.array(shares, dtype=float).reshape(-1)
-
-
 def add_desa_share(lp: LpBuilder, ix: ProblemIndex) -> None:
     """Dana Desa follows the desa: ``sum_{b DANA_DESA} F[p,b,t] <= d[p] * c[p,t] Q[p]/M * s[p,t]``.
 
-    ``d[p]`` from :func:`desa_shares`; rows ``desa_share[program,year]`` (only where ``d < 1``),
-    stored divided by ``c[p,t] Q[p] / M`` like the masyarakat cap.
+    ``d[p]`` from :func:`~ssk_optimize.scenario.eligibility.dana_desa_shares`; rows
+    ``desa_share[program,year]`` (only where ``d < 1``), stored divided by ``c[p,t] Q[p] / M``
+    like the masyarakat cap.
     """
-    share = desa_shares(ix)
+    share = dana_desa_shares(ix.scenario)
     source = ix.pools["source"].to_numpy(dtype=object)
     village = ix.fund[source[ix.fund["pool_row"].to_numpy()] == "DANA_DESA"]
     village = village[share[village["program_row"].to_numpy()] < 1]  # NaN compares False
