@@ -216,12 +216,15 @@ class _Checker:
         built = {p.id: float(self.units(p).sum()) > self._unit_tol(p) for p in self.s.programs}
         reasons = dict(zip(self.programs["program"], self.programs["limiting_reason"], strict=True))
         details = dict(zip(self.programs["program"], self.programs["limiting_detail"], strict=True))
+        pairs = {tuple(sorted((p.id, q))) for p in self.s.programs for q in p.excludes
+                 if q in self.program and q != p.id}
+        for first, second in sorted(pairs):
+            if built[first] and built[second]:
+                self.report("excludes", f"{first} and {second} are both built")
         for program in self.s.programs:
             for other in program.excludes:
                 if other not in self.program or other == program.id:
                     continue
-                if built[program.id] and built[other] and program.id < other:
-                    self.report("excludes", f"{program.id} and {other} are both built")
                 for mine, chosen in ((program.id, other), (other, program.id)):
                     if built[chosen] and not built[mine] and reasons.get(mine) != "alternative":
                         self.report("excludes", f"{mine}: nothing built, {chosen} chosen, but the reason "
