@@ -191,10 +191,16 @@ class Pool(Frozen):
     def _one_budget(self) -> Pool:
         if (self.budget is None) == (self.base is None):
             raise ValueError("give exactly one of `budget` (per year) or `base` (+ `growth`)")
-        if self.recipients and self.source != "APBD_PROV":
-            raise ValueError(f"`recipients` (bantuan keuangan khusus) needs source APBD_PROV, "
-                             f"not {self.source}")
         return self
+
+    @field_validator("recipients")
+    @classmethod
+    def _provincial(cls, value: dict[str, object], info: ValidationInfo) -> dict[str, object]:
+        source = info.data.get("source")  # absent when source itself is invalid
+        if value and source is not None and source != "APBD_PROV":
+            raise ValueError(f"`recipients` (bantuan keuangan khusus) needs source APBD_PROV, "
+                             f"not {source}")
+        return value
 
     def recipient_amount(self, region: str, year: int) -> float:
         """Bantuan keuangan khusus for ``region`` in ``year`` (0 when not listed)."""
