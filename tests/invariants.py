@@ -212,7 +212,8 @@ class _Checker:
 
     def alternatives(self) -> None:
         """``excludes`` (symmetric): at most one of two excluded programmes builds anything; a
-        programme on the waiting list with nothing built whose alternative was built says so."""
+        programme with nothing built whose alternative was built says so (reason ``alternative``,
+        unless no pool may fund it at all: ``no_eligible_source`` comes first)."""
         built = {p.id: float(self.units(p).sum()) > self._unit_tol(p) for p in self.s.programs}
         reasons = dict(zip(self.programs["program"], self.programs["limiting_reason"], strict=True))
         details = dict(zip(self.programs["program"], self.programs["limiting_detail"], strict=True))
@@ -226,7 +227,8 @@ class _Checker:
                 if other not in self.program or other == program.id:
                     continue
                 for mine, chosen in ((program.id, other), (other, program.id)):
-                    if built[chosen] and not built[mine] and reasons.get(mine) != "alternative":
+                    if built[chosen] and not built[mine] and reasons.get(mine) not in (
+                            "alternative", "no_eligible_source"):
                         self.report("excludes", f"{mine}: nothing built, {chosen} chosen, but the reason "
                                     f"is {reasons.get(mine)!r}, not 'alternative'")
                     if reasons.get(mine) == "alternative" and chosen in _text(details.get(mine)) \

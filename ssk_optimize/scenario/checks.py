@@ -57,6 +57,7 @@ def check_references(data: dict[str, Any], items: dict[str, list[BaseModel]],
     for program in programs:
         _check_program(report, program, region_ids, pool_ids, program_ids, horizon)
     _check_cycles(report, programs)
+    _check_exclusive_minimums(report, programs)
     _check_indicators(report, data)
     return issues
 
@@ -106,6 +107,17 @@ def _check_program(report: Any, program: Program, region_ids: set[str], pool_ids
         if missing:
             report(at + ("unit_cost",), f"unit_cost has no figure for {missing}",
                    "give a cost for every year of the programme's window, or one figure")
+
+
+def _check_exclusive_minimums(report: Any, programs: list[Program]) -> None:
+    """Two alternatives (``excludes``) that both need ``min_quantity > 0`` cannot both be built."""
+    minimum = {p.id: p.min_quantity for p in programs}
+    for program in programs:
+        for index, other in enumerate(program.excludes):
+            if other != program.id and minimum.get(other, 0.0) > 0 and program.min_quantity > 0:
+                report(("programs", program.id, "excludes", index), f"'{program.id}' and '{other}' "
+                       "both have min_quantity > 0 but at most one of them may be built",
+                       "drop one min_quantity, or the exclusion")
 
 
 def _check_cycles(report: Any, programs: list[Program]) -> None:
