@@ -298,6 +298,96 @@ class _Checker:
         self.program_rows()
         self.coverage_rows()
         self.no_dust()
+        self.alternatives()
+        self.recipients()
+        self.pool_requires()
+        self.desa_share()
+
+    # ------------------------------------------------------------------ issue 9 (D)
+
+    def alternatives(self) -> None:
+        """``excludes`` (symmetric): at most one of two excluded programmes builds anything; a
+        programme with nothing built whose alternative was built says so (reason ``alternative``,
+        unless no pool may fund it at all: ``no_eligible_source`` comes first)."""
+        built = {p.id: float(self.units(p).sum()) > self._unit_tol(p) for p in self.s.programs}
+        reasons = dict(zip(self.programs["program"], self.programs["limiting_reason"], strict=True))
+        details = dict(zip(self.programs["program"], self.programs["limiting_detail"], strict=True))
+        pairs = {tuple(sorted((p.id, q))) for p in self.s.programs for q in p.excludes
+                 if q in self.program and q != p.id}
+        for first, second in sorted(pairs):
+            if built[first] and built[second]:
+                self.report("excludes", f"{first} and {second} are both built")
+        for program in self.s.programs:
+            for other in program.excludes:
+                if other not in self.program or other == program.id:
+                    continue
+                for mine, chosen in ((program.id, other), (other, program.id)):
+                    if built[chosen] and not built[mine] and reasons.get(mine) not in (
+                            "alternative", "no_eligible_source"):
+                        self.report("excludes", f"{mine}: nothing built, {chosen} chosen, but the reason "
+                                    f"is {reasons.get(mine)!r}, not 'alternative'")
+                    if reasons.get(mine) == "alternative" and chosen in _text(details.get(mine)) \
+                            and not built[chosen]:
+                        self.report("excludes", f"{mine}: reason 'alternative' names {chosen}, which "
+                                    "built nothing")
+
+    def recipients(self) -> None:
+        """Bantuan keuangan khusus: a pool with ``recipients`` gives capital money to a region's
+        programmes outside its rule row's own scales only when the region is a recipient, and at
+        most the recipient's amount per year."""
+        rule = self.s.rules.eligibility.get("APBD_PROV")  # type: ignore[call-overload]
+        own_scales = set(rule.scales) if rule is not None else set()
+        for pool in self.s.pools:
+            if not pool.recipients:
+                continue
+            given: dict[tuple[str, int], float] = defaultdict(float)
+            for (program_id, pool_id, year), amount in self.by_pool.items():
+                program = self.program[program_id]
+                if pool_id == pool.id and program.scale not in own_scales:
+                    given[(program.region, year)] += amount
+            for (region, year), amount in sorted(given.items()):
+                if region not in pool.recipients:
+                    self.report("recipients", f"{pool.id}/{region}/{year}: {amount:.6f} of bantuan "
+                                "keuangan to a region that is not a recipient")
+                    continue
+                limit = pool.recipients[region]
+                limit = float(limit.get(year, 0.0)) if isinstance(limit, dict) else float(limit)
+                if amount > limit + self._pool_tol(pool.id, year):
+                    self.report("recipients", f"{pool.id}/{region}/{year}: {amount:.6f} > amount {limit}")
+
+    def pool_requires(self) -> None:
+        """A pool that ``requires`` programmes spends nothing before the year after they are all
+        complete (units from capital money reach the quantity)."""
+        spent = self.alloc.groupby(["pool", "year"])["amount"].sum()
+        for pool in self.s.pools:
+            for needed in pool.requires:
+                program = self.program.get(needed)
+                if program is None:
+                    continue
+                done = np.cumsum(self.units(program)) >= program.quantity - self._unit_tol(program)
+                for t, year in enumerate(self.years):
+                    amount = float(spent.get((pool.id, year), 0.0))
+                    if amount > self._pool_tol(pool.id, year) and not (t > 0 and done[t - 1]):
+                        self.report("pool_requires", f"{pool.id}/{year}: {amount:.6f} spent before "
+                                    f"the year after {needed} is complete")
+
+    def desa_share(self) -> None:
+        """Dana Desa capital money of a programme-year <= desa share x its capital cost; the
+        share is ``desa_share``, else desa / (desa + kelurahan) where ``locations`` lists both."""
+        dana_desa = {b.id for b in self.s.pools if b.source == "DANA_DESA"}
+        for program in self.s.programs:
+            region = self.region[program.region]
+            share = program.desa_share
+            if share is None and "desa" in program.locations and "kelurahan" in program.locations \
+                    and region.desa + region.kelurahan > 0:
+                share = region.desa / (region.desa + region.kelurahan)
+            if share is None:
+                continue
+            for t, year in enumerate(self.years):
+                village = sum(self.by_pool.get((program.id, b, year), 0.0) for b in dana_desa)
+                if village > share * self.capex[program.id][t] + self._programme_tol(program):
+                    self.report("desa_share", f"{program.id}/{year}: Dana Desa {village:.6f} > "
+                                f"{share:.6g} x capital {self.capex[program.id][t]:.6f}")
 
     def no_dust(self) -> None:
         """Figures that exist only because of solver tolerances (module docstring)."""

@@ -35,6 +35,10 @@ FAMILIES = (
     money.add_matching,
     money.add_share_caps,
     delivery.add_coverage,
+    delivery.add_exclusions,
+    money.add_recipients,
+    money.add_pool_requires,
+    money.add_desa_share,
 )
 
 
@@ -86,6 +90,8 @@ def _columns(ix: ProblemIndex) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.
     lower[locked_cols] = locked_values
     if ix.scenario.objective.hard_targets:
         upper[ix.shortfall["col"].to_numpy()] = 0.0
+    for binary in (ix.built["col"].to_numpy(), ix.pool_open["col"].to_numpy()):
+        upper[binary], integral[binary] = 1.0, True
     names = np.concatenate([
         labels("share", program_ids(ix, ix.share["program_row"]), years_of(ix, ix.share["t"])),
         labels("whole", program_ids(ix, ix.whole["program_row"])),
@@ -98,5 +104,7 @@ def _columns(ix: ProblemIndex) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.
         labels("shortfall", region_ids(ix, ix.shortfall["region_row"]), ix.shortfall["indicator"],
                years_of(ix, ix.shortfall["t"])),
         labels("done", program_ids(ix, ix.done["program_row"]), years_of(ix, ix.done["t"])),
+        labels("built", program_ids(ix, ix.built["program_row"])),
+        labels("pool_open", pool_ids(ix, ix.pool_open["pool_row"]), years_of(ix, ix.pool_open["t"])),
     ])
     return lower, upper, integral, names.astype(object)

@@ -59,6 +59,12 @@ class ProblemIndex:
     done: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"program_row": pd.Series(dtype=np.int64), "t": pd.Series(dtype=np.int64),
          "col": pd.Series(dtype=np.int64)}))
+    #: Mutually exclusive alternatives: binary ``built[p]`` columns (program_row, col) and the
+    #: excluded pairs (p, q) with p < q as programme rows.
+    built: pd.DataFrame = field(default_factory=lambda: _empty(["program_row", "col"]))
+    exclusions: pd.DataFrame = field(default_factory=lambda: _empty(["p", "q"]))
+    #: Pools that open with a programme: binary ``pool_open[b,t]`` columns (pool_row, t, col).
+    pool_open: pd.DataFrame = field(default_factory=lambda: _empty(["pool_row", "t", "col"]))
 
     @property
     def n_years(self) -> int:
@@ -114,9 +120,34 @@ def build_index(scenario: Scenario) -> ProblemIndex:
     shortfall, offset = _block(_shortfall_keys(scenario, regions, households, years), offset)
     done, offset = _block(share.loc[~programs["divisible"].to_numpy()[share["program_row"].to_numpy()],
                                     ["program_row", "t"]], offset)
+    exclusions = _exclusions(scenario)
+    members = np.unique(exclusions[["p", "q"]].to_numpy().reshape(-1))
+    built, offset = _block(pd.DataFrame({"program_row": members.astype(np.int64)}), offset)
+    pool_open, offset = _block(_pool_open_keys(scenario, years), offset)
     return ProblemIndex(scenario, years, money_scale, programs, cost, regions, households, pools,
                         budget, pairs, share, whole, fund, om, base_om, baseline_need, shortfall,
-                        offset, rupiah_scale, done)
+                        offset, rupiah_scale, done, built, exclusions, pool_open)
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({name: np.zeros(0, dtype=np.int64) for name in columns})
+
+
+def _exclusions(scenario: Scenario) -> pd.DataFrame:
+    """Excluded pairs (p < q, programme rows), each once: ``excludes`` is symmetric."""
+    position = {p.id: i for i, p in enumerate(scenario.programs)}
+    found = {tuple(sorted((position[p.id], position[q]))) for p in scenario.programs
+             for q in p.excludes if q in position and q != p.id}
+    ordered = sorted(found)
+    return pd.DataFrame({"p": np.array([a for a, _ in ordered], dtype=np.int64),
+                         "q": np.array([b for _, b in ordered], dtype=np.int64)})
+
+
+def _pool_open_keys(scenario: Scenario, years: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """One ``pool_open`` column per year of every pool with ``requires``."""
+    rows = np.array([i for i, b in enumerate(scenario.pools) if b.requires], dtype=np.int64)
+    return pd.DataFrame({"pool_row": np.repeat(rows, len(years)),
+                         "t": np.tile(np.arange(len(years), dtype=np.int64), len(rows))})
 
 
 def _positions(values: pd.Series) -> dict[str, int]:

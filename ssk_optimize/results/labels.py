@@ -40,6 +40,7 @@ LABELS: dict[str, tuple[str, str]] = {  # key -> (Indonesian, English)
     "share_cap": ("Batas porsi sumber dana", "Source share limit"),
     "year_window": ("Di luar tahun pelaksanaan", "Outside its years"),
     "capacity": ("Batas kapasitas pelaksanaan", "Implementation capacity limit"),
+    "alternative": ("Alternatif lain dipilih", "Its alternative was chosen"),
     # headings
     "group_government": ("A. Pemerintah", "A. Government"),
     "group_non_government": ("B. Non-pemerintah", "B. Non-government"),

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ssk_optimize.scenario.eligibility import eligible_pairs
+from ssk_optimize.scenario.eligibility import dana_desa_shares, eligible_pairs
 from ssk_optimize.scenario.schema import Scenario
 from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
 from ssk_optimize.solve.solution import Solution
@@ -119,8 +119,8 @@ def check_plan(scenario: Scenario, tables: RunTables, units: FloatArray) -> Plan
     plan = _Plan(scenario, tables, np.asarray(units, dtype=float))
     families = (check_money_rows, check_pool_budgets, check_eligibility, check_year_windows, check_cost,
                 check_quantity, check_max_years, check_capacity, check_readiness, check_om,
-                check_om_handover, check_matching,
-                check_share_caps, check_coverage, check_locked)
+                check_om_handover, check_matching, check_share_caps, check_coverage, check_locked,
+                check_alternatives, check_recipients, check_pool_requires, check_desa_share)
     return PlanCheck(tuple(v for family in families for v in family(plan)))
 
 
@@ -528,3 +528,77 @@ def check_locked(plan: _Plan) -> list[Violation]:
             for year, by_pool in program.locked.items() for pool, amount in by_pool.items()
             if (short := amount - float(got.get((program.id, pool, int(year)), 0.0))) > plan.money_tol[p]
             ]
+
+
+def check_alternatives(plan: _Plan) -> list[Violation]:
+    """``excludes``: of two excluded programmes at most one delivers anything."""
+    built = plan.units.sum(axis=1) > plan.unit_tol
+    found: list[Violation] = []
+    seen: set[tuple[str, str]] = set()
+    for p, program in enumerate(plan.s.programs):
+        for other in program.excludes:
+            pair = (min(program.id, other), max(program.id, other))
+            if other not in plan.program_ids or pair in seen:
+                continue
+            seen.add(pair)
+            q = plan.program_ids.get_loc(other)
+            if built[p] and built[q]:
+                found.append(Violation("excludes", float(min(plan.units[p].sum(), plan.units[q].sum())),
+                                       program=program.id, detail=f"built together with {other}"))
+    return found
+
+
+def check_recipients(plan: _Plan) -> list[Violation]:
+    """Bantuan keuangan khusus: capital money of a ``recipients`` pool to the programmes it may fund
+    only as aid (``aid`` pairs), per region and year, <= the recipient's amount."""
+    aid = plan.pairs[plan.pairs["aid"]]
+    if aid.empty:
+        return []
+    allowed = pd.MultiIndex.from_frame(aid[["program", "pool"]])
+    rows = plan.capex_rows[pd.MultiIndex.from_arrays([plan.capex_rows["program"],
+                                                      plan.capex_rows["pool"]]).isin(allowed)]
+    given = rows.assign(r=plan.region_of[rows["p"].to_numpy()]).groupby(["b", "r", "t"])["amount"].sum()
+    found: list[Violation] = []
+    for (b, region, t), amount in given.items():
+        pool = plan.s.pools[int(b)]
+        limit = pool.recipient_amount(str(region), int(plan.years[t]))
+        if amount > limit + REL * plan.budget[b, t] + plan.half:
+            found.append(Violation("recipients", float(amount - limit), pool=pool.id, region=str(region),
+                                   year=int(plan.years[t]),
+                                   detail=f"aid {amount:.12g} > amount {limit:.12g}"))
+    return found
+
+
+def check_pool_requires(plan: _Plan) -> list[Violation]:
+    """``pools[].requires``: no money from the pool before the year after every required programme
+    is complete (its units over the years before reach the quantity)."""
+    done = np.cumsum(plan.units, axis=1) >= plan.quantity[:, None] - plan.unit_tol[:, None]
+    u = plan.usable
+    used = np.zeros(plan.budget.shape)
+    np.add.at(used, (u["b"].to_numpy(), u["t"].to_numpy()), u["amount"].to_numpy())
+    found: list[Violation] = []
+    for b, pool in enumerate(plan.s.pools):
+        for needed in pool.requires:
+            if needed not in plan.program_ids:
+                continue
+            q = plan.program_ids.get_loc(needed)
+            open_years = np.concatenate([[False], done[q, :-1]])
+            bad = ~open_years & (used[b] > REL * plan.budget[b] + plan.half)
+            found += [Violation("pool_requires", float(used[b, t]), pool=pool.id, year=int(plan.years[t]),
+                                detail=f"money before {needed} is complete")
+                      for t in np.flatnonzero(bad)]
+    return found
+
+
+def check_desa_share(plan: _Plan) -> list[Violation]:
+    """Dana Desa money of a programme-year <= its desa share x unit_cost x units."""
+    share = dana_desa_shares(plan.s)
+    money = _capex_by_source(plan)
+    if "DANA_DESA" not in money.columns or not np.isfinite(share).any():
+        return []
+    village = np.zeros(plan.cost.shape)
+    village[money.index.get_level_values("p"), money.index.get_level_values("t")] = money["DANA_DESA"]
+    limited = np.isfinite(share)
+    over = village - np.where(limited, share, 1.0)[:, None] * plan.built
+    return plan.grid("desa_share", limited[:, None] & (over > plan.money_tol[:, None]), over,
+                     "Dana Desa above the desa share")

@@ -8,13 +8,15 @@ the years' findings are ranked:
 2. ``no_eligible_source``  no pool may legally fund it (the rule excluding each source is named);
 3. ``readiness``           in some year money was open to it, but a prerequisite it could still have
                            waited on (not complete, able to start earlier) held it back; or a
-                           prerequisite can never be done before its window closes;
+                           prerequisite can never be done before its window closes; or the only
+                           pools with money had not opened yet (``pools[].requires``);
 4. ``om_burden``           in some year capital money was open, but the O&M of a unit built then
                            finds no O&M pool with room in a later horizon year (or none may pay it),
                            or, in the last year, the region's ``om_handover`` cap binds;
 5. ``share_cap``           in some year its pools had money, but only behind a share rule of the
                            programme (per-region ceiling of a pool it may use, masyarakat share,
-                           matching, DAK supporting cap);
+                           matching, DAK supporting cap, a used-up bantuan keuangan khusus
+                           ``recipients`` amount);
    ``capacity``          in some year an implementation capacity limit held it: its own
                            ``max_per_year`` row, or its region's ``capex_growth`` row, binds there
                            (ranked after ``readiness``, before ``om_burden``);
@@ -22,7 +24,10 @@ the years' findings are ranked:
                            money is left outside it;
 7. ``pool_exhausted``      its pools are fully used in every open year (the money went to programmes
                            ranked higher), or, for whole-unit programmes, what is left is too little
-                           for the next unit.
+                           for the next unit;
+8. ``alternative``         nothing of it was built because a programme it excludes
+                           (``programs[].excludes``) was chosen instead; checked right after
+                           ``no_eligible_source``, the detail names the chosen alternative.
 
 ``limiting_detail`` starts with the programme's name (``name``, else its id) and names the
 pools, years, prerequisites or rules.
@@ -44,7 +49,7 @@ from ssk_optimize.results.values import Values
 from ssk_optimize.solve.solution import Solution
 
 REASONS = ("fully_funded", "no_eligible_source", "readiness", "pool_exhausted", "om_burden",
-           "share_cap", "year_window", "capacity")
+           "share_cap", "year_window", "capacity", "alternative")
 LIMIT_REL = 1e-5  # money left under a limit (budget, per_region max) below this share of it ...
 ROOM_SHARE = 1e-5  # ... or below this share of the programme's own yearly cost is no room
 SHARE_TOL = 1e-6  # shares of a programme (readiness, masyarakat, matching rows)
@@ -72,6 +77,9 @@ class _Facts:
     handover: set[int]  # region rows whose om_handover row binds (rules.om_handover_cap)
     per_year: set[tuple[int, int]]  # (program_row, t) whose max_per_year row binds
     growth: set[tuple[int, int]]  # (region_row, t) whose capex_growth row binds
+    aid_full: set[tuple[int, int, int]]  # (pool_row, region, t): bantuan keuangan khusus used up
+    aid_pairs: set[tuple[int, int]]  # (program_row, pool_row) funded only as bantuan keuangan
+    closed_pools: dict[tuple[int, int], list[int]]  # (pool_row, t) not open -> incomplete programmes
 
 
 def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
@@ -86,6 +94,8 @@ def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
     names = _names(model)
     for row, text in _no_source(model, waiting).items():
         reason[row], detail[row] = "no_eligible_source", f"{names[row]}: {text}"
+    for row, text in _alternatives(model, values, waiting & (reason == "")).items():
+        reason[row], detail[row] = "alternative", f"{names[row]}: {text}"
     facts = _facts(model, values, slack)
     fund = _by_program(ix.fund)
     om = _by_program(ix.om)
@@ -93,6 +103,22 @@ def limiting_reasons(model: BuiltModel, values: Values, solution: Solution,
         found, text = _explain(model, facts, row, fund.get(row), om.get(row), names)
         reason[row], detail[row] = found, f"{names[row]}: {text}"
     return reason, detail
+
+
+def _alternatives(model: BuiltModel, values: Values, waiting: npt.NDArray[np.bool_]) -> dict[int, str]:
+    """Waiting programmes with nothing built whose excluded alternative was built."""
+    ix = model.index
+    if ix.exclusions.empty:
+        return {}
+    delivered = values.units.sum(axis=1) > 0
+    ids = ix.programs["program"].to_numpy(dtype=object)
+    chosen: dict[int, list[str]] = {}
+    for p, q in zip(ix.exclusions["p"].tolist(), ix.exclusions["q"].tolist(), strict=True):
+        for mine, other in ((p, q), (q, p)):
+            if waiting[mine] and not delivered[mine] and delivered[other]:
+                chosen.setdefault(mine, []).append(str(ids[other]))
+    return {row: f"alternative {', '.join(sorted(others))} chosen instead (excludes: at most one "
+            "of them is built)" for row, others in chosen.items()}
 
 
 def _names(model: BuiltModel) -> np.ndarray:
@@ -183,8 +209,24 @@ def _facts(model: BuiltModel, values: Values, slack: np.ndarray) -> _Facts:
         room = LIMIT_REL * spent[keys["region_row"].to_numpy(), keys["t"].to_numpy()] + 1e-9
         bind = keys[slack[keys["row"].to_numpy()] <= room]
         growth = {(_int(r), _int(t)) for r, t in zip(bind["region_row"], bind["t"], strict=True)}
+    aid_full: set[tuple[int, int, int]] = set()
+    keys = model.family_keys.get("recipients")
+    if keys is not None and len(keys):
+        bind = keys[slack[keys["row"].to_numpy()] <= BINDING]
+        aid_full = {(_int(b), regions[str(r)], _int(t))
+                    for b, r, t in zip(bind["pool_row"], bind["region"], bind["t"], strict=True)}
+    aid = ix.pairs[ix.pairs["aid"]]
+    aid_pairs = {(_int(p), _int(b)) for p, b in zip(aid["program_row"], aid["pool_row"], strict=True)}
+    closed_pools: dict[tuple[int, int], list[int]] = {}
+    for b, pool in enumerate(ix.scenario.pools):  # pools with requires only; no variables
+        needed = sorted(positions[q] for q in set(pool.requires) if q in positions)
+        for t in range(ix.n_years):
+            waiting = [q for q in needed if t == 0 or cum[q, t - 1] < 1 - SHARE_TOL]
+            if waiting:
+                closed_pools[(b, t)] = waiting
     return _Facts(ix.budget - values.used, ix.budget, left, high, cum, done, masyarakat, matching,
-                  supporting, prereqs, region_of, partners, handover, per_year, growth)
+                  supporting, prereqs, region_of, partners, handover, per_year, growth, aid_full,
+                  aid_pairs, closed_pools)
 
 
 def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | None,
@@ -245,8 +287,17 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
             continue
         rules: list[str] = []
         open_pools = []
+        pool_waits: set[int] = set()
         for b in with_room:
-            if capped(b, t):
+            if (b, t) in facts.closed_pools:
+                pool_waits |= set(facts.closed_pools[(b, t)])
+                closed_names = f"{pool_ids[b]} opens only the year after " + ", ".join(
+                    str(names[q]) for q in facts.closed_pools[(b, t)]) + " is complete"
+                kinds.setdefault("pool_closed", []).append((t, closed_names))
+            elif (row, b) in facts.aid_pairs and (b, region, t) in facts.aid_full:
+                rules.append(f"bantuan keuangan khusus of {pool_ids[b]} for {program['region']} "
+                             "used up (recipients)")
+            elif capped(b, t):
                 rules.append(f"per_region limit of {pool_ids[b]} reached by {program['region']}")
             elif sources[b] == "MASYARAKAT" and (row, t) in facts.masyarakat:
                 rules.append(f"masyarakat_share rule binds on {pool_ids[b]}")
@@ -261,6 +312,8 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
                 rules += [f"matching rule binds: {pool_ids[b]} ({s}) needs "
                           f"{', '.join(sorted(partners.get(s, set())))} money" for b in dropped]
                 open_pools = [b for b in open_pools if sources[b] != s]
+        if not open_pools and not rules and pool_waits:
+            continue  # only pools that have not opened yet had money: reason pool_closed
         if not open_pools:
             kinds.setdefault("share_cap", []).append((t, rules))
             continue
@@ -289,6 +342,10 @@ def _explain(model: BuiltModel, facts: _Facts, row: int, fund: pd.DataFrame | No
         earliest = max(q_start[q] for q in prereqs) + first
         return "readiness", (f"waits for {', '.join(found)}, which cannot be complete before "
                              f"the end of {earliest}, while its own years end in {_int(program['end'])}")
+    if "pool_closed" in kinds and not kinds.get("free") and not kinds.get("share_cap"):
+        texts = sorted({text for _, text in kinds["pool_closed"]})
+        spans = _span(sorted({int(years[t]) for t, _ in kinds["pool_closed"]}))
+        return "readiness", f"{'; '.join(texts)} (closed in {spans})"
     if "capacity" in kinds:
         rules = sorted({text for _, text in kinds["capacity"]})
         spans = _span(sorted(int(years[t]) for t, _ in kinds["capacity"]))

@@ -4,7 +4,8 @@ A scenario lists regions, pools and programmes, and its mappings (budgets, targe
 in the order they were written, after ``extends`` merged the files. None of these orders means
 anything, yet the LP's rows and columns follow them, and a solver facing tied optima picks one by
 the path it takes through the LP. :func:`canonical_scenario` therefore sorts the regions, pools
-and programmes by id, each programme's ``requires`` by id, and the keys of every mapping they hold
+and programmes by id, each programme's ``requires`` and ``excludes`` and each pool's
+``requires`` by id, and the keys of every mapping they hold
 (years ascending, names alphabetically). :func:`~ssk_optimize.model.index.build_index` builds the
 LP from the canonical scenario, and :func:`~ssk_optimize.scenario.scenario_sha256` hashes it (so the
 hash in the manifest and in every Parquet file is the same for any order).
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ssk_optimize.scenario.schema import Program, Scenario
+from ssk_optimize.scenario.schema import Scenario
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -32,7 +33,7 @@ def canonical_scenario(scenario: Scenario) -> Scenario:
     for name in ("regions", "pools", "programs"):
         items = tuple(_sorted_mappings(item) for item in getattr(scenario, name))
         items = tuple(sorted(items, key=lambda item: item.id))
-        if name == "programs":
+        if name in ("programs", "pools"):
             items = tuple(_sorted_requires(item) for item in items)
         if any(a is not b for a, b in zip(items, getattr(scenario, name), strict=True)):
             update[name] = items
@@ -42,11 +43,14 @@ def canonical_scenario(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update=update) if update else scenario
 
 
-def _sorted_requires(program: Program) -> Program:
-    ordered = tuple(sorted(program.requires))
-    if ordered == program.requires:
-        return program
-    return program.model_copy(update={"requires": ordered})
+def _sorted_requires(item: Model) -> Model:
+    """``requires`` (and a programme's ``excludes``) sorted by id: sets written as lists."""
+    update = {}
+    for name in ("requires", "excludes"):
+        value = getattr(item, name, None)
+        if value is not None and tuple(sorted(value)) != tuple(value):
+            update[name] = tuple(sorted(value))
+    return item.model_copy(update=update) if update else item
 
 
 def _sorted_mappings(model: Model) -> Model:

@@ -37,29 +37,56 @@ def check_references(data: dict[str, Any], items: dict[str, list[BaseModel]],
     # read from the raw items, so a region that failed validation still declares its province
     holders = region_ids | _raw_names(data, "regions", "province") | {NATIONAL}
     horizon = _horizon(data)
+    province_of = {region.id: region.province for region in regions}
+    program_ids = set(raw_ids["programs"])
     for pool in pools:
         _known(report, ("pools", pool.id, "holder"), pool.holder, holders, "holder",
                "a holder is a region id, a province id (regions[].province) or `national`")
         if horizon and pool.budget:
             _years(report, ("pools", pool.id, "budget"), pool.budget, horizon)
+        _check_recipients(report, pool, region_ids, province_of, horizon)
+        for index, needed in enumerate(pool.requires):
+            _known(report, ("pools", pool.id, "requires", index), needed, program_ids, "programme",
+                   "a pool opens the year after the programmes it requires are complete")
     for region in regions:
         if horizon:
             _years(report, ("regions", region.id, "baseline_om"), region.baseline_om, horizon)
             for indicator, target in region.targets.items():
                 _years(report, ("regions", region.id, "targets", indicator), target.shares, horizon)
     pool_ids = set(raw_ids["pools"])
-    program_ids = set(raw_ids["programs"])
     for program in programs:
         _check_program(report, program, region_ids, pool_ids, program_ids, horizon)
     _check_cycles(report, programs)
+    _check_exclusive_minimums(report, programs)
     _check_indicators(report, data)
     return issues
+
+
+def _check_recipients(report: Any, pool: Pool, region_ids: set[str], province_of: dict[str, str],
+                      horizon: tuple[int, int] | None) -> None:
+    """Bantuan keuangan khusus: known regions inside the pool holder's province, horizon years."""
+    for region, amount in pool.recipients.items():
+        at: PathKey = ("pools", pool.id, "recipients", region)
+        if region not in region_ids:
+            _known(report, at, region, region_ids, "recipient region")
+        elif region in province_of and province_of[region] != pool.holder:
+            report(at, f"recipient '{region}' lies in province '{province_of[region]}', outside "
+                   f"the pool holder '{pool.holder}'", "a province gives bantuan keuangan only to "
+                   "its own kab/kota")
+        if horizon and isinstance(amount, dict):
+            _years(report, at, amount, horizon)
 
 
 def _check_program(report: Any, program: Program, region_ids: set[str], pool_ids: set[str],
                    program_ids: set[str], horizon: tuple[int, int] | None) -> None:
     at: PathKey = ("programs", program.id)
     _known(report, at + ("region",), program.region, region_ids, "region")
+    for index, other in enumerate(program.excludes):
+        if other == program.id:
+            report(at + ("excludes", index), "a programme cannot exclude itself", "remove it")
+        else:
+            _known(report, at + ("excludes", index), other, program_ids, "programme",
+                   "`excludes` names alternatives of which at most one is built")
     for index, needed in enumerate(program.requires):
         if needed == program.id:
             report(at + ("requires", index), "a programme cannot require itself", "remove it")
@@ -90,6 +117,17 @@ def _check_program(report: Any, program: Program, region_ids: set[str], pool_ids
         if missing:
             report(at + ("unit_cost",), f"unit_cost has no figure for {missing}",
                    "give a cost for every year of the programme's window, or one figure")
+
+
+def _check_exclusive_minimums(report: Any, programs: list[Program]) -> None:
+    """Two alternatives (``excludes``) that both need ``min_quantity > 0`` cannot both be built."""
+    minimum = {p.id: p.min_quantity for p in programs}
+    for program in programs:
+        for index, other in enumerate(program.excludes):
+            if other != program.id and minimum.get(other, 0.0) > 0 and program.min_quantity > 0:
+                report(("programs", program.id, "excludes", index), f"'{program.id}' and '{other}' "
+                       "both have min_quantity > 0 but at most one of them may be built",
+                       "drop one min_quantity, or the exclusion")
 
 
 def _check_cycles(report: Any, programs: list[Program]) -> None:
@@ -169,7 +207,18 @@ def check_warnings(scenario: Scenario, locations: Locations) -> list[Issue]:
         report(at, text, "check kind/scale/locations/sources, or add a pool", severity)
     _check_locked(report, scenario, pairs)
     _check_baseline_om(report, scenario)
+    _check_dana_desa(report, scenario)
     return issues
+
+
+def _check_dana_desa(report: Any, scenario: Scenario) -> None:
+    """A Dana Desa pool held by a region without desa can fund nothing (a warning)."""
+    desa = {region.id: region.desa for region in scenario.regions}
+    for pool in scenario.pools:
+        if pool.source == "DANA_DESA" and desa.get(pool.holder) == 0:
+            report(("pools", pool.id), f"Dana Desa pool held by '{pool.holder}', which has desa: 0 "
+                   "(only desa receive Dana Desa; this pool can fund nothing)",
+                   "set regions[].desa, or remove the pool", "warning")
 
 
 def _check_baseline_om(report: Any, scenario: Scenario) -> None:

@@ -48,9 +48,16 @@ def pool_frame(scenario: Scenario) -> pd.DataFrame:
 def eligible_pairs(scenario: Scenario, programs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every (programme, pool) pair whose holder covers the programme, with two flags.
 
-    Columns: ``program, pool, source, capex, om, capex_reason, om_reason`` where the flags say
-    whether capital money / O&M money may flow on the pair and the reasons say why not. Pairs
+    Columns: ``program, pool, source, capex, om, capex_reason, om_reason, aid`` where the flags
+    say whether capital money / O&M money may flow on the pair and the reasons say why not. Pairs
     whose holder does not cover the programme are left out entirely.
+
+    Bantuan keuangan khusus: an APBD_PROV pool with ``recipients`` decides its kab/kota
+    programmes by that list instead of the global ``rules.bantuan_keuangan`` switch: capital
+    money may flow to a programme the rule row allows with the switch on only when the
+    programme's region is a recipient; ``aid`` marks those pairs (capped per region and year,
+    ``recipients[pool,region,year]``). O&M money of such pools follows the rule row without the
+    switch.
     """
     programs = program_frame(scenario) if programs is None else programs
     pools = pool_frame(scenario)
@@ -63,6 +70,7 @@ def eligible_pairs(scenario: Scenario, programs: pd.DataFrame | None = None) -> 
     om_text = _pick(om_reason, rows, sources)
     no_om = programs["om_rate"].to_numpy()[rows] <= 0
     om_text = np.where(no_om & (om_text == ""), "programme has no O&M (om_rate 0)", om_text)
+    capex_text, om_text, aid = _recipients(scenario, programs, candidates, capex_text, om_text)
     return pd.DataFrame({
         "program": candidates["program"].to_numpy(dtype=object),
         "pool": candidates["pool"].to_numpy(dtype=object),
@@ -71,7 +79,40 @@ def eligible_pairs(scenario: Scenario, programs: pd.DataFrame | None = None) -> 
         "om": om_text == "",
         "capex_reason": capex_text,
         "om_reason": om_text,
+        "aid": aid,
     })
+
+
+def _recipients(scenario: Scenario, programs: pd.DataFrame, candidates: pd.DataFrame,
+                capex_text: np.ndarray, om_text: np.ndarray,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Capital and O&M reasons and the ``aid`` flag for pools with ``recipients``."""
+    aid = np.zeros(len(candidates), dtype=bool)
+    listed = {b.id: set(b.recipients) for b in scenario.pools if b.recipients}
+    if not listed:
+        return capex_text, om_text, aid
+    rows = candidates["program_row"].to_numpy()
+    sources = candidates["source"].to_numpy(dtype=object)
+    with_list = candidates["pool"].isin(list(listed)).to_numpy()
+    off_rules = scenario.rules.model_copy(update={"bantuan_keuangan": False})
+    on_rules = scenario.rules.model_copy(update={"bantuan_keuangan": True})
+    off = _pick(eligibility_reasons(programs, off_rules), rows, sources)
+    on = _pick(eligibility_reasons(programs, on_rules), rows, sources)
+    om_off = _pick(eligibility_reasons(programs, off_rules, kind_override="om"), rows, sources)
+    region = programs["region"].to_numpy(dtype=object)[rows]
+    pool = candidates["pool"].to_numpy(dtype=object)
+    recipient = np.array([r in listed.get(b, ()) for r, b in zip(region, pool, strict=True)],
+                         dtype=bool)
+    aid = with_list & (off != "") & (on == "") & recipient
+    refused = with_list & (off != "") & (on == "") & ~recipient
+    text = np.where(with_list, off, capex_text)
+    text = np.where(aid, "", text)
+    names = np.array([", ".join(sorted(listed.get(b, ()))) for b in pool], dtype=object)
+    text = np.where(refused, "pool's bantuan keuangan khusus goes only to its recipients ["
+                    + names + "]", text)
+    no_om = programs["om_rate"].to_numpy()[rows] <= 0
+    om_off = np.where(no_om & (om_off == ""), "programme has no O&M (om_rate 0)", om_off)
+    return text, np.where(with_list, om_off, om_text), aid
 
 
 def _covering(programs: pd.DataFrame, pools: pd.DataFrame) -> pd.DataFrame:
@@ -92,3 +133,21 @@ def _pick(reasons: pd.DataFrame, rows: np.ndarray, sources: np.ndarray) -> np.nd
         return np.empty(0, dtype=object)
     columns = reasons.columns.get_indexer(pd.Index(sources))
     return reasons.to_numpy(dtype=object)[rows, columns]
+
+
+def dana_desa_shares(scenario: Scenario) -> np.ndarray:
+    """Per programme (scenario order): the share of its capital cost Dana Desa may pay (NaN: no
+    limit). ``desa_share`` when given; else, for a programme located in both desa and kelurahan
+    (its ``locations`` list both), its region's ``desa / (desa + kelurahan)``."""
+    regions = {region.id: region for region in scenario.regions}
+    shares = []
+    for program in scenario.programs:  # one figure per programme, no variables
+        region = regions.get(program.region)
+        if program.desa_share is not None:
+            shares.append(float(program.desa_share))
+        elif region is not None and {"desa", "kelurahan"} <= set(program.locations) \
+                and region.desa + region.kelurahan > 0:
+            shares.append(region.desa / (region.desa + region.kelurahan))
+        else:
+            shares.append(np.nan)
+    return np.array(shares, dtype=float).reshape(-1)

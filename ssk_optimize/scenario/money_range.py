@@ -61,6 +61,12 @@ def money_figures(scenario: Scenario) -> list[MoneyFigure]:
                 value = getattr(pool.per_region, side)
                 if value is not None:
                     figures.append(MoneyFigure(at + ("per_region", side), value))
+        for recipient, amount in pool.recipients.items():
+            for year in years:  # the LP caps each amount at the year's budget
+                value = min(pool.recipient_amount(recipient, year), pool.budget_in(year))
+                per_year = (year,) if isinstance(amount, dict) else ()
+                where: PathKey = at + ("recipients", recipient) + per_year
+                figures.append(MoneyFigure(where, value))
     for program in scenario.programs:
         at = ("programs", program.id)
         start, end = scenario.window(program)

@@ -274,6 +274,11 @@ class Pool(Frozen):
     realisation: Realisation | None = None
     firm: Flag = True
     per_region: PerRegion | None = None
+    #: Bantuan keuangan khusus: what this APBD_PROV pool may give each named region's kab/kota
+    #: programmes, one amount for every year or an amount per year (missing years: 0).
+    recipients: dict[Id, Money | dict[Year, Money]] = {}
+    #: The pool has money only from the year after these programmes are complete.
+    requires: tuple[Id, ...] = ()
     name: str = ""
     reference: str = ""
 
@@ -282,6 +287,22 @@ class Pool(Frozen):
         if (self.budget is None) == (self.base is None):
             raise ValueError("give exactly one of `budget` (per year) or `base` (+ `growth`)")
         return self
+
+    @field_validator("recipients")
+    @classmethod
+    def _provincial(cls, value: dict[str, object], info: ValidationInfo) -> dict[str, object]:
+        source = info.data.get("source")  # absent when source itself is invalid
+        if value and source is not None and source != "APBD_PROV":
+            raise ValueError(f"`recipients` (bantuan keuangan khusus) needs source APBD_PROV, "
+                             f"not {source}")
+        return value
+
+    def recipient_amount(self, region: str, year: int) -> float:
+        """Bantuan keuangan khusus for ``region`` in ``year`` (0 when not listed)."""
+        amount = self.recipients.get(region, 0.0)
+        if isinstance(amount, dict):
+            return float(amount.get(year, 0.0))
+        return float(amount)
 
     def budget_in(self, year: int) -> float:
         """The pool's budget in ``year``: listed (missing years are 0) or projected."""
@@ -332,6 +353,11 @@ class Program(Frozen):
     requires: tuple[Id, ...] = ()
     locations: tuple[str, ...] = ()
     sources: tuple[SourceType, ...] | None = None
+    #: Mutually exclusive alternatives: at most one of this programme and these is built.
+    excludes: tuple[Id, ...] = ()
+    #: Share of the cost Dana Desa may pay (default for a programme in desa and kelurahan:
+    #: the region's desa / (desa + kelurahan)).
+    desa_share: Share | None = None
     locked: dict[Year, dict[Id, Money]] = {}
     max_years: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
     max_per_year: Annotated[Number, Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)] | None = None

@@ -8,7 +8,9 @@ RETRIBUSI, CSR, and sometimes APBD_PROV, APBN, HIBAH) held by a region, the prov
 scenario ``cost_growth``), an O&M handover cap, windows, ``divisible: false``, matching rules,
 amended shares, a per-region ceiling on a shared pool, baseline O&M, ``min_quantity`` and
 ``locked`` money, ``max_per_year``, ``max_years`` and ``capex_growth`` (no committed money where
-they apply); horizon 1-4 years.
+they apply); issue 9 keys (``excludes`` between uncommitted programmes, ``recipients`` on
+provincial APBD_PROV pools, ``requires`` on pools no commitment uses, ``desa_share``); horizon 1-4
+years.
 
 Every scenario is feasible by construction, so the model must reach ``optimal``: committed money
 (``min_quantity``, ``locked``, baseline O&M) is only placed where it cannot conflict with another
@@ -187,6 +189,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         rules["om_handover_warning"] = draw(st.sampled_from([0.0, 0.5]))
     cost_growth = draw(st.sampled_from([0.0, 0.0, 0.04, 0.2]))
     _commit_money(draw, years, regions, pools, programs, rules, cost_growth)
+    _issue9_keys(draw, years, region_ids, pools, programs)
     scenario: dict[str, Any] = {
         "scenario": "generated", "horizon": [years[0], years[-1]], "money_unit": "juta",
         "regions": regions, "pools": pools, "programs": programs,
@@ -254,6 +257,28 @@ def _commit_money(draw: st.DrawFn, years: list[int], regions: list[dict[str, Any
         else:
             continue
         room[(pool["id"], year)] -= amount * (1 + 1e-9)
+
+
+def _issue9_keys(draw: st.DrawFn, years: list[int], region_ids: list[str], pools: list[dict[str, Any]],
+                 programs: list[dict[str, Any]]) -> None:
+    """Alternatives, bantuan keuangan khusus, pools that open with a programme, desa shares; each
+    only where no commitment (min_quantity, locked, baseline O&M) can depend on it."""
+    free = [p["id"] for p in programs if "min_quantity" not in p and "locked" not in p]
+    if len(free) >= 2 and draw(st.integers(0, 2)) == 0:
+        first, second = draw(st.lists(st.sampled_from(free), min_size=2, max_size=2, unique=True))
+        next(p for p in programs if p["id"] == first)["excludes"] = [second]
+    for pool in pools:
+        if pool["source"] == "APBD_PROV" and pool["holder"] == PROVINCE and "per_region" not in pool \
+                and draw(st.booleans()):
+            chosen = draw(st.lists(st.sampled_from(region_ids), min_size=1, unique=True))
+            pool["recipients"] = {r: draw(st.sampled_from([0, 20, 100])) if draw(st.booleans())
+                                  else {y: draw(st.sampled_from([0, 30])) for y in years[:1]}
+                                  for r in chosen}
+        if pool["source"] in ("RETRIBUSI", "CSR", "HIBAH", "APBN") and draw(st.integers(0, 2)) == 0:
+            pool["requires"] = [draw(st.sampled_from([p["id"] for p in programs]))]
+    for program in programs:
+        if draw(st.integers(0, 5)) == 0:
+            program["desa_share"] = draw(st.sampled_from([0.0, 0.3, 1.0]))
 
 
 def _committed_payers(program: dict[str, Any], pools: list[dict[str, Any]],

@@ -52,7 +52,9 @@ def in_unit(data: dict[str, Any], unit: str) -> dict[str, Any]:
             pool["base"]["amount"] *= factor
         if "per_region" in pool:
             pool["per_region"] = _times(pool["per_region"], factor)
-        assert "recipients" not in pool
+        if pool.get("recipients"):
+            pool["recipients"] = {region: _times(amount, factor) if isinstance(amount, dict)
+                                  else amount * factor for region, amount in pool["recipients"].items()}
     for program in out["programs"]:
         cost = program["unit_cost"]
         program["unit_cost"] = _times(cost, factor) if isinstance(cost, dict) else cost * factor

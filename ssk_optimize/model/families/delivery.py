@@ -292,3 +292,36 @@ def add_coverage(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.concatenate([value, whole_value, np.ones(len(rows))]),
     )
 
+
+
+def add_exclusions(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Mutually exclusive alternatives (``programs[].excludes``, symmetric).
+
+    A binary ``built[p]`` for every programme in an excluded pair:
+    ``sum_t s[p,t] - built[p] <= 0`` (rows ``excludes_built[program]``), and per excluded pair
+    ``built[p] + built[q] <= 1`` (rows ``excludes[program,other]``, ids in canonical order).
+    """
+    if ix.exclusions.empty:
+        return
+    built = ix.built.reset_index(drop=True)
+    n = len(built)
+    local = pd.Series(np.arange(n), index=built["program_row"].to_numpy())
+    members = ix.share[ix.share["program_row"].isin(built["program_row"])]
+    lp.add_rows(
+        "excludes_built", labels("excludes_built", program_ids(ix, built["program_row"])),
+        -np.inf, 0.0,
+        np.concatenate([local.loc[members["program_row"]].to_numpy(), np.arange(n)]),
+        np.concatenate([members["col"].to_numpy(), built["col"].to_numpy()]),
+        np.concatenate([np.ones(len(members)), -np.ones(n)]),
+        keys=built[["program_row"]],
+    )
+    col = pd.Series(built["col"].to_numpy(), index=built["program_row"].to_numpy())
+    pairs = ix.exclusions
+    m = len(pairs)
+    lp.add_rows(
+        "excludes", labels("excludes", program_ids(ix, pairs["p"]), program_ids(ix, pairs["q"])),
+        -np.inf, 1.0, np.tile(np.arange(m), 2),
+        np.concatenate([col.loc[pairs["p"]].to_numpy(), col.loc[pairs["q"]].to_numpy()]),
+        np.ones(2 * m),
+        keys=pairs.rename(columns={"p": "program_row", "q": "other_row"}),
+    )

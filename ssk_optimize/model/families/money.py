@@ -20,6 +20,7 @@ from ssk_optimize.model.families.common import (
     years_of,
 )
 from ssk_optimize.model.index import ProblemIndex
+from ssk_optimize.scenario.eligibility import dana_desa_shares
 
 
 def money_columns(ix: ProblemIndex) -> pd.DataFrame:
@@ -167,3 +168,104 @@ def locked_lower_bounds(ix: ProblemIndex) -> tuple[npt.NDArray[np.int64], npt.ND
     """Locked money: ``F[p,b,t] >= locked[p,b,t] / M`` as column lower bounds (no rows)."""
     locked = ix.fund[ix.fund["locked"] > 0]
     return locked["col"].to_numpy(), ix.scaled(locked["locked"].to_numpy(dtype=float))
+
+
+def add_recipients(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Bantuan keuangan khusus: ``sum_{p in r, aid} F[p,b,t] <= amount[b,r,t] / M``.
+
+    For each APBD_PROV pool b with ``recipients``, each recipient region r and year t: the
+    capital money b gives the kab/kota programmes of r that it may fund only as bantuan keuangan
+    (the ``aid`` pairs of :func:`~ssk_optimize.scenario.eligibility.eligible_pairs`), rows
+    ``recipients[pool,region,year]``. The bound is ``min(amount, budget[b,t])`` (the budget row
+    caps the pool anyway), so a huge amount does not reach the solver.
+    """
+    aid = ix.pairs.loc[ix.pairs["aid"], ["program_row", "pool_row"]]
+    if aid.empty:
+        return
+    money = ix.fund.merge(aid, on=["program_row", "pool_row"])
+    money["region"] = ix.programs["region"].to_numpy(dtype=object)[money["program_row"].to_numpy()]
+    keys, position = group_rows(money, ["pool_row", "region", "t"])
+    pools = ix.scenario.pools
+    amount = np.array([pools[b].recipient_amount(r, int(ix.years[t])) for b, r, t in zip(
+        keys["pool_row"], keys["region"], keys["t"], strict=True)], dtype=float)
+    amount = np.minimum(amount, ix.budget[keys["pool_row"].to_numpy(), keys["t"].to_numpy()])
+    lp.add_rows(
+        "recipients",
+        labels("recipients", pool_ids(ix, keys["pool_row"]), keys["region"], years_of(ix, keys["t"])),
+        -np.inf, ix.scaled(amount), position, money["col"].to_numpy(), np.ones(len(money)),
+        keys=keys[["pool_row", "region", "t"]],
+    )
+
+
+def add_pool_requires(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Pools that open with a programme (``pools[].requires``): a binary ``open[b,t]`` per year.
+
+    - ``open[b,t] - sum_{tau<t} s[q,tau] <= 0`` for each required programme q (rows
+      ``pool_open[pool,program,year]``): since ``open`` is 0 or 1 and ``sum s <= 1``, the pool
+      opens only once q is complete by the end of t-1 (whole-unit or divisible alike);
+    - ``sum_p (F + O)[p,b,t] + sum_r B[r,b,t] <= budget[b,t] / M * open[b,t]`` (rows
+      ``pool_requires[pool,year]``, stored divided by ``budget[b,t] / M``; years with a zero
+      budget have no row, the budget row already holds them at 0).
+    """
+    if ix.pool_open.empty:
+        return
+    position = {p: i for i, p in enumerate(ix.programs["program"])}
+    links = pd.DataFrame([(b, position[q]) for b, pool in enumerate(ix.scenario.pools)
+                          for q in sorted(set(pool.requires)) if q in position],
+                         columns=["pool_row", "q"], dtype=np.int64)
+    rows = ix.pool_open.merge(links, on="pool_row").reset_index(drop=True)
+    rows["row"] = np.arange(len(rows))
+    before = rows.merge(ix.share, left_on="q", right_on="program_row", suffixes=("", "_var"))
+    before = before[before["t_var"] < before["t"]]
+    lp.add_rows(
+        "pool_open",
+        labels("pool_open", pool_ids(ix, rows["pool_row"]), program_ids(ix, rows["q"]),
+               years_of(ix, rows["t"])),
+        -np.inf, 0.0,
+        np.concatenate([rows["row"].to_numpy(), before["row"].to_numpy()]),
+        np.concatenate([rows["col"].to_numpy(), before["col_var"].to_numpy()]),
+        np.concatenate([np.ones(len(rows)), -np.ones(len(before))]),
+        keys=rows[["pool_row", "q", "t"]].rename(columns={"q": "program_row"}),
+    )
+    opened = ix.pool_open.copy()
+    budget = ix.budget_scaled[opened["pool_row"].to_numpy(), opened["t"].to_numpy()]
+    opened = opened[budget > 0].reset_index(drop=True)
+    budget = budget[budget > 0]
+    opened["row"] = np.arange(len(opened))
+    money = money_columns(ix).merge(opened, on=["pool_row", "t"], suffixes=("", "_open"))
+    lp.add_rows(
+        "pool_requires",
+        labels("pool_requires", pool_ids(ix, opened["pool_row"]), years_of(ix, opened["t"])),
+        -np.inf, 0.0,
+        np.concatenate([money["row"].to_numpy(), opened["row"].to_numpy()]),
+        np.concatenate([money["col"].to_numpy(), opened["col"].to_numpy()]),
+        np.concatenate([1.0 / budget[money["row"].to_numpy()], -np.ones(len(opened))]),
+        keys=opened[["pool_row", "t"]],
+    )
+
+
+def add_desa_share(lp: LpBuilder, ix: ProblemIndex) -> None:
+    """Dana Desa follows the desa: ``sum_{b DANA_DESA} F[p,b,t] <= d[p] * c[p,t] Q[p]/M * s[p,t]``.
+
+    ``d[p]`` from :func:`~ssk_optimize.scenario.eligibility.dana_desa_shares`; rows
+    ``desa_share[program,year]`` (only where ``d < 1``), stored divided by ``c[p,t] Q[p] / M``
+    like the masyarakat cap.
+    """
+    share = dana_desa_shares(ix.scenario)
+    source = ix.pools["source"].to_numpy(dtype=object)
+    village = ix.fund[source[ix.fund["pool_row"].to_numpy()] == "DANA_DESA"]
+    village = village[share[village["program_row"].to_numpy()] < 1]  # NaN compares False
+    if village.empty:
+        return
+    keys, position = group_rows(village, ["program_row", "t"])
+    rows_p, rows_t = keys["program_row"].to_numpy(), keys["t"].to_numpy()
+    full = capital_per_share(ix, rows_p, rows_t)
+    lp.add_rows(
+        "desa_share",
+        labels("desa_share", program_ids(ix, rows_p), years_of(ix, rows_t)),
+        -np.inf, 0.0,
+        np.concatenate([position, np.arange(len(keys))]),
+        np.concatenate([village["col"].to_numpy(), share_grid(ix)[rows_p, rows_t]]),
+        np.concatenate([1.0 / full[position], -share[rows_p]]),
+        keys=keys[["program_row", "t"]],
+    )
