@@ -9,7 +9,8 @@ tidy frames, one row per key and run, each with the base run's figure and the de
   and the number of programmes on the waiting list;
 - ``programmes``: per programme and run, funded, gap, funded share, waiting list, and ``change``
   against the base: ``newly_funded`` (no money in the base), ``dropped`` (no money any more),
-  ``onto_waiting_list``, ``off_waiting_list``, ``more``/``less`` money, or ``same``;
+  ``onto_waiting_list``, ``off_waiting_list``, ``more``/``less`` money, or ``same`` (a change of
+  at most 1e-6 of the base funding, or one rupiah, is rounding: ``same``, delta 0);
 - ``coverage``: share, target and shortfall per region x indicator x year;
 - ``prices``: both shadow prices per pool-year;
 - ``inputs``: what differs in the resolved scenarios (budgets, rules, programmes, regions) and
@@ -37,7 +38,9 @@ from ssk_optimize.results.reader import Run
 from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
 
 DIMENSIONS = ("source", "year", "program", "subsector", "region", "pool", "purpose")
-SAME = 1e-9  # relative: money within this of the base is the same money
+SAME = 1e-9  # relative: money within this of the base is the same money (sums by source, year)
+PROGRAMME_SAME = 1e-6  # a programme's funding within this of the base, or a rupiah, is unchanged:
+#                        the plan check's own tolerance; less is rounding to the rupiah, not a change
 SKIPPED_INPUTS = ("scenario", "description", "reference", "name", "evidence", "note")
 
 
@@ -82,7 +85,7 @@ def compare_runs(runs: list[Run], base: str | None = None, by: tuple[str, ...] =
         base=base, runs=tuple(order), money_unit=unit, by=tuple(by),
         money=_money(frames, order, list(by)),
         totals=_totals(frames, order),
-        programmes=_programmes(frames, order),
+        programmes=_programmes(frames, order, 1.0 / RUPIAH_PER_UNIT[unit]),
         coverage=_with_delta(_stack(frames, "coverage", ["region", "indicator", "year"],
                                     ["share", "target_share", "shortfall"]),
                              ["region", "indicator", "year"], ["share", "shortfall"], order),
@@ -184,14 +187,17 @@ def _totals(frames: dict[str, dict[str, pd.DataFrame]], order: list[str]) -> pd.
     return frame
 
 
-def _programmes(frames: dict[str, dict[str, pd.DataFrame]], order: list[str]) -> pd.DataFrame:
+def _programmes(frames: dict[str, dict[str, pd.DataFrame]], order: list[str],
+                 rupiah: float) -> pd.DataFrame:
     columns = ["program", "name", "funded", "gap", "funded_share", "waiting_list", "limiting_reason"]
     parts = [frames[n]["programs"][columns].assign(run=n) for n in order]
     frame = pd.concat(parts, ignore_index=True)
     base = frames[order[0]]["programs"].set_index("program")
     merged = frame.join(base[["funded", "waiting_list"]].add_prefix("base_"), on="program")
-    merged["delta_funded"] = _clean((merged["funded"] - merged["base_funded"].fillna(0.0)).to_numpy(),
-                                    merged["base_funded"].fillna(0.0).to_numpy())
+    base_funded = merged["base_funded"].fillna(0.0).to_numpy()
+    delta = (merged["funded"] - merged["base_funded"].fillna(0.0)).to_numpy()
+    same = np.abs(delta) <= np.maximum(PROGRAMME_SAME * np.abs(base_funded), rupiah * (1 + 1e-9))
+    merged["delta_funded"] = np.where(same, 0.0, delta) + 0.0
     merged["change"] = [_change(r) for r in merged.itertuples(index=False)]
     ordered = ["program", "run", "name", "funded", "base_funded", "delta_funded", "gap",
                "funded_share", "waiting_list", "base_waiting_list", "limiting_reason", "change"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ssk_optimize.cli import cli
@@ -31,3 +32,21 @@ def test_no_warning_when_the_handover_is_within_the_share(tmp_path: Path, runner
     assert result.exit_code == 0, result.output
     assert "O&M after the plan" in result.stdout
     assert "om_handover" not in result.stderr
+
+
+@pytest.mark.parametrize("example", ["lamandau", "katingan", "kalteng"])
+def test_every_example_summary_shows_the_om_handed_over(example: str, tmp_path: Path,
+                                                        runner: CliRunner) -> None:
+    """Issue 9, Done when 3: the solve summary of each example shows, per kab/kota, the O&M paid
+    in the last year beside the O&M left to the next plan, as the manifest has them."""
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / f"{example}.yaml"
+    result = runner.invoke(cli, ["solve", str(scenario), "-o", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert "O&M after the plan" in result.stdout
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text("utf-8"))
+    regions = manifest["om_handover"]["regions"]
+    assert regions
+    lines = result.stdout.splitlines()
+    for row in regions:
+        shown = [text for text in lines if f" {row['region']} " in text and "│" in text]
+        assert any(f"{row['om_after_horizon']:,.0f}" in text for text in shown), row
