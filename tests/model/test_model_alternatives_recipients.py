@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 from invariants import check_run_folder
+from test_model_hand_worked import assert_allocation, money, solve_tiny
+from test_model_hand_worked import program_row as row
 
 from ssk_optimize.api import RunResult, solve_file
 from ssk_optimize.model.formulation import build_model
@@ -26,31 +28,6 @@ from ssk_optimize.scenario import load_scenario
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 REL = 1e-6
 Key = tuple[str, str, int, str]
-
-
-def solve_tiny(name: str, folder: Path, solver: str, path: Path | None = None) -> RunResult:
-    return solve_file(path or TINY / f"{name}.yaml", overrides=("solver.mip_gap=0",),
-                      output=folder / name, solver=solver)
-
-
-def money(result: RunResult) -> dict[Key, float]:
-    return {(r.program, r.pool, int(r.year), r.purpose): float(r.amount)
-            for r in result.tables.allocations.itertuples(index=False)}
-
-
-def assert_allocation(result: RunResult, expected: dict[Key, float]) -> None:
-    assert result.solution.is_optimal, result.solution.notes
-    assert result.folder is not None
-    assert check_run_folder(result.folder) == []
-    found = money(result)
-    assert set(found) == set(expected), f"rows differ: {sorted(found)} vs {sorted(expected)}"
-    for key, amount in expected.items():
-        assert found[key] == pytest.approx(amount, rel=REL, abs=REL), key
-
-
-def row(result: RunResult, program: str) -> dict[str, Any]:
-    frame = result.tables.programs
-    return frame[frame["program"] == program].iloc[0].to_dict()
 
 
 def without(name: str, folder: Path, drop: dict[str, dict[str, str]]) -> Path:
@@ -86,7 +63,7 @@ def test_excludes_builds_one_alternative_and_says_which(tmp_path: Path, solver: 
     names = set(result.model.lp.row_names)
     assert {"excludes[iplt,lltt]", "excludes_built[iplt]", "excludes_built[lltt]"} <= names
     free = solve_tiny("excludes_alternatives", tmp_path / "free", solver,
-                      without("excludes_alternatives", tmp_path, {"programs": {"lltt": "excludes"}}))
+                      path=without("excludes_alternatives", tmp_path, {"programs": {"lltt": "excludes"}}))
     assert_allocation(free, {("iplt", "apbd", 2025, "capex"): 60.0,
                              ("lltt", "apbd", 2025, "capex"): 30.0,
                              ("other", "apbd", 2025, "capex"): 10.0})
@@ -175,7 +152,7 @@ def test_pool_opens_the_year_after_its_perda(tmp_path: Path, solver: str) -> Non
     assert "retribusi opens only the year after Perda tarif retribusi is complete" in \
         waiting["limiting_detail"]
     free = solve_tiny("pool_requires_perda", tmp_path / "free", solver,
-                      without("pool_requires_perda", tmp_path, {"pools": {"retribusi": "requires"}}))
+                      path=without("pool_requires_perda", tmp_path, {"pools": {"retribusi": "requires"}}))
     assert free.tables.programs.set_index("program").loc["iplt_om", "units_delivered"] == \
         pytest.approx(15.0, rel=REL)
 
@@ -257,9 +234,9 @@ def test_a_dana_desa_pool_in_a_region_without_desa_is_a_warning(tmp_path: Path) 
 
 
 def test_absent_keys_add_no_rows_or_columns() -> None:
-    """lamandau (no new key) builds no row or column of these families."""
+    """katingan (none of these keys) builds no row or column of these families."""
     model = build_model(load_scenario(Path(__file__).resolve().parents[2] / "scenarios"
-                                      / "lamandau.yaml").scenario)
+                                      / "katingan.yaml").scenario)
     families = set(model.family_rows)
     assert not families & {"excludes", "excludes_built", "recipients", "pool_open", "pool_requires",
                            "desa_share"}

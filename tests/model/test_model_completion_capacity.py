@@ -9,39 +9,11 @@ from pathlib import Path
 
 import pytest
 from invariants import check_run_folder
-
-from ssk_optimize.api import RunResult, solve_file
+from test_model_hand_worked import assert_allocation, solve_tiny
+from test_model_hand_worked import program_row as program
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 REL = 1e-6
-
-
-def solve_tiny(name: str, folder: Path, solver: str, *overrides: str) -> RunResult:
-    """Solve ``tests/data/tiny/<name>.yaml`` into ``folder/<name>`` with mip_gap 0."""
-    return solve_file(TINY / f"{name}.yaml", overrides=("solver.mip_gap=0", *overrides),
-                      output=folder / name, solver=solver)
-
-
-def money(result: RunResult) -> dict[tuple[str, str, int, str], float]:
-    """The allocation table as {(program, pool, year, purpose): amount}."""
-    return {(r.program, r.pool, int(r.year), r.purpose): float(r.amount)
-            for r in result.tables.allocations.itertuples(index=False)}
-
-
-def assert_allocation(result: RunResult, expected: dict[tuple[str, str, int, str], float]) -> None:
-    """Optimal, sound, and the allocation rows are exactly ``expected``."""
-    assert result.solution.is_optimal, result.solution.notes
-    assert result.folder is not None
-    assert check_run_folder(result.folder) == []
-    found = money(result)
-    assert set(found) == set(expected), f"rows differ: {sorted(found)} vs {sorted(expected)}"
-    for key, amount in expected.items():
-        assert found[key] == pytest.approx(amount, rel=REL, abs=REL), key
-
-
-def program(result: RunResult, program_id: str) -> dict[str, object]:
-    frame = result.tables.programs
-    return frame[frame["program"] == program_id].iloc[0].to_dict()
 
 
 def test_whole_unit_serves_and_costs_om_from_the_year_after_completion(tmp_path: Path,

@@ -29,9 +29,12 @@ Key = tuple[str, str, int, str]
 
 
 
-def solve_tiny(name: str, folder: Path, solver: str, *overrides: str) -> RunResult:
-    """Solve ``tests/data/tiny/<name>.yaml`` into ``folder/<name>`` with mip_gap 0."""
-    return solve_file(TINY / f"{name}.yaml", overrides=("solver.mip_gap=0", *overrides),
+def solve_tiny(name: str, folder: Path, solver: str, *overrides: str,
+               path: Path | None = None) -> RunResult:
+    """Solve ``tests/data/tiny/<name>.yaml`` (or ``path``) into ``folder/<name>`` with mip_gap 0.
+
+    Shared by the other hand-worked model tests (they import it from here)."""
+    return solve_file(path or TINY / f"{name}.yaml", overrides=("solver.mip_gap=0", *overrides),
                       output=folder / name, solver=solver)
 
 

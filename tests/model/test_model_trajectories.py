@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from invariants import check_run_folder
+from test_model_hand_worked import assert_allocation, solve_tiny
 
-from ssk_optimize.api import RunResult, solve_file
+from ssk_optimize.api import RunResult
 from ssk_optimize.results.plan_check import check_plan
 from ssk_optimize.results.values import extract_values
 from ssk_optimize.scenario import load_scenario
@@ -28,24 +29,6 @@ TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 REL = 1e-6
 
 Key = tuple[str, str, int, str]
-
-
-def solve_tiny(name: str, folder: Path, solver: str, *overrides: str) -> RunResult:
-    """Solve ``tests/data/tiny/<name>.yaml`` into ``folder/<name>`` with mip_gap 0."""
-    return solve_file(TINY / f"{name}.yaml", overrides=("solver.mip_gap=0", *overrides),
-                      output=folder / name, solver=solver)
-
-
-def assert_allocation(result: RunResult, expected: dict[Key, float]) -> None:
-    """The run is optimal, sound, and its allocation rows are exactly ``expected``."""
-    assert result.solution.is_optimal, result.solution.notes
-    assert result.folder is not None
-    assert check_run_folder(result.folder) == []
-    found = {(r.program, r.pool, int(r.year), r.purpose): float(r.amount)
-             for r in result.tables.allocations.itertuples(index=False)}
-    assert set(found) == set(expected), f"rows differ: {sorted(found)} vs {sorted(expected)}"
-    for key, amount in expected.items():
-        assert found[key] == pytest.approx(amount, rel=REL, abs=REL), key
 
 
 def coverage(result: RunResult, indicator: str) -> dict[int, tuple[float, float]]:
