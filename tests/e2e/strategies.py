@@ -21,6 +21,7 @@ prerequisites or O&M, and within 80% of the pool-year budget in total.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +253,11 @@ def _commit_money(draw: st.DrawFn, years: list[int], regions: list[dict[str, Any
                 if program.get("divisible", True) else int(affordable)
             amount = program["min_quantity"] * cost
         elif program.get("divisible", True):
-            amount = round(affordable * cost * draw(st.sampled_from([0.5, 1.0])), 3)
+            # rounded down: a grown cost (2 x 1.04^3 = 2.2497) rounded up would lock more than
+            # the quantity costs
+            amount = math.floor(affordable * cost * draw(st.sampled_from([0.5, 1.0])) * 1000) / 1000
+            if amount <= 0:
+                continue
             program["locked"] = {year: {pool["id"]: amount}}
         else:
             continue
