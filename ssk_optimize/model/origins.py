@@ -86,7 +86,8 @@ def row_origins(model: BuiltModel) -> pd.DataFrame:
         spec = ROW_RULES.get(family)
         if spec is None:
             raise KeyError(f"no rule is known for the row family {family!r}: add it to ROW_RULES")
-        parts.append(_finish(frame.assign(family=family, rule=spec.rule), spec.path))
+        frame = _finish(frame.assign(family=family, rule=spec.rule), spec.path)
+        parts.append(_refine(ix, family, keys.reset_index(drop=True), frame))
     keyed = set(model.family_keys)
     for family, rows in model.family_rows.items():  # families that store no keys (``near``)
         if family not in keyed:
@@ -132,6 +133,32 @@ def column_bounds(model: BuiltModel) -> pd.DataFrame:
         value=np.where(table["bound"].to_numpy() == "lower", lp.col_lower[cols], lp.col_upper[cols]))
     return table[["col", "name", "bound", "value", "rule", "program", "pool", "region", "year",
                   "indicator", "path"]]
+
+
+def _refine(ix: ProblemIndex, family: str, keys: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Paths finer than a family's pattern: a projected pool's budget is its ``base`` (and
+    ``growth``), a matching row's rule is its item of ``rules.matching`` (by position)."""
+    if family == "pool_budget":
+        projected = {b.id for b in ix.scenario.pools if b.base is not None}
+        mask = frame["pool"].isin(projected).to_numpy()
+        if mask.any():
+            paths = frame["path"].to_numpy(dtype=object).copy()
+            base = np.empty(int(mask.sum()), dtype=object)
+            base[:] = list(zip(np.full(len(base), "pools", dtype=object),
+                               frame["pool"].to_numpy(dtype=object)[mask],
+                               np.full(len(base), "base", dtype=object), strict=True))
+            paths[mask] = base
+            frame = frame.assign(path=paths)
+    if family == "matching" and "source" in keys:
+        position: dict[str, int] = {}
+        for i, rule in enumerate(ix.scenario.rules.matching):
+            position.setdefault(rule.source, i)
+        paths = np.empty(len(frame), dtype=object)
+        paths[:] = list(zip(np.full(len(frame), "rules", dtype=object),
+                            np.full(len(frame), "matching", dtype=object),
+                            keys["source"].map(position).to_numpy(dtype=object), strict=True))
+        frame = frame.assign(path=paths)
+    return frame
 
 
 def _entities(ix: ProblemIndex, keys: pd.DataFrame) -> pd.DataFrame:

@@ -86,6 +86,10 @@ def test_lamandau_budget_row_and_locked_column_point_at_their_yaml_lines(
     assert Path(file).name == "lamandau.yaml"
     # the 2027 figure's own key (the budget is a one-line mapping, so its line)
     assert "2027: 5400" in text[line - 1] and "budget" in text[line - 1]
+    # a pool projected from a base year is located at its `base`
+    projected = table[table["name"] == "pool_budget[lmd_apbd,2027]"].iloc[0]
+    assert projected["path"] == ("pools", "lmd_apbd", "base")
+    assert "base: {year: 2024" in text[_line_of(projected["where"])[1] - 1]
     locked = table[(table["kind"] == "column") & (table["rule"] == "programs.locked")]
     assert set(locked["name"]) == {"fund[lmd_ts_desa_bulik,lmd_dak,2025]",
                                    "fund[lmd_ded_iplt,lmd_apbd,2025]"}
@@ -106,6 +110,17 @@ def test_extends_and_set_override_are_located_where_the_value_was_set() -> None:
     assert table.loc["pool_budget[lmd_dak,2028]", "where"] == "--set pools.lmd_dak.budget.2028=3000"
     # the parent's values stay located in the parent
     assert Path(_line_of(table.loc["pool_budget[lmd_csr,2027]", "where"])[0]).name == "lamandau.yaml"
+
+
+def test_matching_rows_point_at_their_rule(
+        corpus: dict[Path, tuple[LoadedScenario, pd.DataFrame]]) -> None:
+    _, table = corpus[ROOT / "scenarios" / "katingan.yaml"]
+    matching = table[table["family"] == "matching"]
+    assert len(matching) > 0 and matching["program"].notna().all()
+    assert set(matching["path"]) == {("rules", "matching", 0)}
+    text = (ROOT / "scenarios" / "katingan.yaml").read_text().splitlines()
+    assert set(matching["where"].map(lambda w: text[_line_of(w)[1] - 1].strip())) == {
+        "matching: [{source: DAK, partners: [APBD_KAB], share: 0.10}]"}
 
 
 def test_where_falls_back_to_the_nearest_located_parent() -> None:
