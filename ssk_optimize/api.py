@@ -12,10 +12,13 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from ssk_optimize.errors import UsageError
 from ssk_optimize.model.formulation import BuiltModel, build_model
 from ssk_optimize.model.near import with_near_stage
 from ssk_optimize.model.objective import normalisers
+from ssk_optimize.model.origins import column_bounds, row_origins
 from ssk_optimize.model.snap import snap_refinement
 from ssk_optimize.results.compare import money_moved
 from ssk_optimize.results.manifest import build_manifest
@@ -41,6 +44,27 @@ class Validation:
 
     loaded: LoadedScenario
     summary: ScenarioSummary
+
+
+def origins(loaded: LoadedScenario, model: BuiltModel) -> pd.DataFrame:
+    """Where every LP row and scenario-set column bound comes from, down to the file and line.
+
+    One line per row (``kind`` ``row``, ``index`` the row id) then per bounded column (``kind``
+    ``column``, ``index`` the column id, ``bound`` lower or upper): ``name, family, rule,
+    program, pool, region, year, other_program, indicator, path`` as
+    :func:`~ssk_optimize.model.origins.row_origins` and ``where``, the ``file:line`` of the value
+    at ``path`` (or of its nearest located parent; an override shows its ``--set`` text). Each
+    distinct path is looked up once.
+    """
+    rows = row_origins(model).rename(columns={"row": "index"}).assign(kind="row", bound=None)
+    cols = column_bounds(model).rename(columns={"col": "index"}).assign(
+        kind="column", family=None, other_program=None)
+    table = pd.concat([rows, cols.drop(columns="value")], ignore_index=True)
+    paths = table["path"]
+    located = {path: loaded.where(path) for path in pd.unique(paths.to_numpy(dtype=object))}
+    table["where"] = paths.map(located)
+    return table[["kind", "index", "name", "family", "bound", "rule", "program", "pool", "region",
+                  "year", "other_program", "indicator", "path", "where"]]
 
 
 def validate_file(path: str | Path, overrides: tuple[str, ...] = ()) -> Validation:

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from ssk_optimize.errors import Issue
 from ssk_optimize.scenario.canonical import canonical_scenario
-from ssk_optimize.scenario.loading import load_merged
+from ssk_optimize.scenario.loading import load_merged, location_of
 from ssk_optimize.scenario.overrides import apply_overrides
 from ssk_optimize.scenario.schema import Pool, Program, Region, Scenario
 from ssk_optimize.scenario.validation import build_scenario
 from ssk_optimize.scenario.vocabulary import SOURCE_TYPES
-from ssk_optimize.scenario.yamlio import dump_yaml
+from ssk_optimize.scenario.yamlio import Location, PathKey, dump_yaml
 
 __all__ = ["LoadedScenario", "Pool", "Program", "Region", "Scenario", "load_scenario",
            "resolved_yaml"]
@@ -25,13 +27,34 @@ __all__ = ["LoadedScenario", "Pool", "Program", "Region", "Scenario", "load_scen
 
 @dataclass(frozen=True)
 class LoadedScenario:
-    """A validated scenario with what it was built from: files, overrides, warnings, hash."""
+    """A validated scenario with what it was built from: files, overrides, warnings, hash.
+
+    ``locations`` maps a path into the merged scenario data to the (file, line, column) of the
+    value written there, after ``extends`` (the file that set the value last wins) and ``--set``
+    (an override is located at its own text, ``--set PATH=VALUE``, line 0). Paths are tuples of
+    keys as the YAML reads: mapping keys (years are ints), and list items of ``regions``,
+    ``pools`` and ``programs`` by their ``id`` (a list item without a text id by its position):
+    ``("pools", "lmd_dak", "budget", 2027)``. Rules taken from the default table have no
+    location of their own.
+    """
 
     scenario: Scenario
     path: Path
     files: tuple[Path, ...]
     overrides: tuple[str, ...]
     warnings: tuple[Issue, ...] = field(default_factory=tuple)
+    locations: Mapping[PathKey, Location] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
+
+    def where(self, path: PathKey) -> str:
+        """``file:line`` of the value at ``path``, or of its nearest located parent.
+
+        ``("pools", "lmd_dak", "budget", 2027)`` is the 2027 figure's line; a key the file does
+        not write (a default) falls back to the mapping or list item that holds it, then to the
+        file itself (shown without a line). An override is shown as its ``--set`` text.
+        """
+        file, line, _ = location_of(self.locations, tuple(path))
+        return f"{file}:{line}" if line > 0 else file
 
     @property
     def resolved_yaml(self) -> str:
@@ -51,7 +74,8 @@ def load_scenario(path: str | Path, overrides: tuple[str, ...] | list[str] = ())
     data, locations, files = load_merged(path)
     apply_overrides(data, locations, tuple(overrides))
     scenario, warnings = build_scenario(data, locations)
-    return LoadedScenario(scenario, path, tuple(files), tuple(overrides), tuple(warnings))
+    return LoadedScenario(scenario, path, tuple(files), tuple(overrides), tuple(warnings),
+                          MappingProxyType(locations))
 
 
 def scenario_dict(scenario: Scenario) -> dict[str, object]:

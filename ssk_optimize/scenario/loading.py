@@ -11,11 +11,12 @@ import copy
 import json
 import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ssk_optimize.errors import Issue, ScenarioError
-from ssk_optimize.scenario.yamlio import Locations, PathKey, display_name, read_yaml_file
+from ssk_optimize.scenario.yamlio import Location, Locations, PathKey, display_name, read_yaml_file
 
 TABLE_SECTIONS = ("regions", "pools", "programs")
 #: Table columns kept as text even when a cell looks like a number or JSON (ids such as ``001``,
@@ -316,7 +317,7 @@ def _kind(value: Any) -> str:
         type(value), type(value).__name__)
 
 
-def location_of(locations: Locations, path: PathKey) -> tuple[str, int, int]:
+def location_of(locations: Mapping[PathKey, Location], path: PathKey) -> tuple[str, int, int]:
     """The location of ``path`` or of its nearest located ancestor."""
     for cut in range(len(path), -1, -1):
         found = locations.get(path[:cut])

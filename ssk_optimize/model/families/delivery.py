@@ -43,6 +43,7 @@ def add_cost(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.concatenate([fund_rows, np.arange(n)]),
         np.concatenate([ix.fund["col"].to_numpy(), share["col"].to_numpy()]),
         np.concatenate([1.0 / coefficient[fund_rows], -np.ones(n)]),
+        keys=share[["program_row", "t"]],
     )
 
 
@@ -58,6 +59,7 @@ def add_quantity(lp: LpBuilder, ix: ProblemIndex) -> None:
         "quantity", labels("quantity", programs["program"]),
         programs["min_quantity"].to_numpy(dtype=float) / quantity, 1.0,
         ix.share["program_row"].to_numpy(), ix.share["col"].to_numpy(), np.ones(len(ix.share)),
+        keys=pd.DataFrame({"program_row": np.arange(len(programs), dtype=np.int64)}),
     )
     if len(ix.whole) == 0:
         return
@@ -69,6 +71,7 @@ def add_quantity(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.concatenate([member_rows, np.arange(len(ix.whole))]),
         np.concatenate([members["col"].to_numpy(), ix.whole["col"].to_numpy()]),
         np.concatenate([quantity[members["program_row"].to_numpy()], -np.ones(len(ix.whole))]),
+        keys=ix.whole[["program_row"]],
     )
 
 
@@ -243,6 +246,7 @@ def _add_baseline_om(lp: LpBuilder, ix: ProblemIndex) -> None:
         "baseline_om",
         labels("baseline_om", region_ids(ix, need["region_row"]), years_of(ix, need["t"])),
         amount, amount, money["row"].to_numpy(), money["col"].to_numpy(), np.ones(len(money)),
+        keys=need[["region_row", "t"]],
     )
 
 
@@ -290,6 +294,7 @@ def add_coverage(lp: LpBuilder, ix: ProblemIndex) -> None:
         np.concatenate([terms["col_var"].to_numpy(), whole["col_done"].to_numpy(),
                         rows["col"].to_numpy()]),
         np.concatenate([value, whole_value, np.ones(len(rows))]),
+        keys=rows[["region_row", "indicator", "t"]],
     )
 
 

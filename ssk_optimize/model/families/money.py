@@ -46,6 +46,7 @@ def add_pool_budgets(lp: LpBuilder, ix: ProblemIndex) -> npt.NDArray[np.int64]:
         -np.inf, ix.budget_scaled.reshape(-1),
         money["pool_row"].to_numpy() * n_years + money["t"].to_numpy(),
         money["col"].to_numpy(), np.ones(len(money)),
+        keys=pd.DataFrame({"pool_row": pool_row, "t": t}),
     )
 
 
