@@ -8,7 +8,6 @@ checker, to show both can fail; and "key absent: model unchanged" for each key.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from invariants import check_run_folder
+from mutation import mutated_folder
 from test_model_hand_worked import assert_allocation, money, solve_tiny
 from test_model_hand_worked import program_row as row
 
@@ -248,18 +248,7 @@ def test_absent_keys_add_no_rows_or_columns() -> None:
 
 def _mutated(result: RunResult, folder: Path, change: Any) -> list[str]:
     assert result.folder is not None
-    shutil.copytree(result.folder, folder)
-    tables = {t: _plain(pd.read_parquet(folder / f"{t}.parquet"))
-              for t in ("allocations", "programs", "pools", "coverage")}
-    change(tables)
-    for table, frame in tables.items():
-        frame.to_parquet(folder / f"{table}.parquet", index=False)
-    return check_run_folder(folder)
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    kinds = {c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
-    return frame.astype(kinds)
+    return mutated_folder(result.folder, folder, change)
 
 
 def _move(tables: dict[str, pd.DataFrame], source: str, target: str) -> None:

@@ -7,12 +7,12 @@ family of checks can fail, and names the rule it found broken.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from invariants import check_run_folder
+from mutation import Mutation, mutated_folder
 
 from ssk_optimize.api import solve_file
 from ssk_optimize.scenario import load_scenario
@@ -21,7 +21,6 @@ from ssk_optimize.scenario.eligibility import eligible_pairs
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny"
 
-Mutation = Callable[[dict[str, pd.DataFrame]], None]
 
 
 @pytest.fixture(scope="module")
@@ -38,20 +37,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def mutated(runs: dict[str, Path], name: str, tmp_path: Path, change: Mutation) -> list[str]:
     """Copy a sound folder, apply ``change`` to its tables, return the checker's messages."""
-    folder = tmp_path / name
-    shutil.copytree(runs[name], folder)
-    tables = {t: _plain(pd.read_parquet(folder / f"{t}.parquet"))
-              for t in ("allocations", "programs", "pools", "coverage")}
-    change(tables)
-    for table, frame in tables.items():
-        frame.to_parquet(folder / f"{table}.parquet", index=False)
-    return check_run_folder(folder)
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Category columns as text, so a mutation may write a value the file never had."""
-    kinds = {c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
-    return frame.astype(kinds)
+    return mutated_folder(runs[name], tmp_path / name, change)
 
 
 def checks(messages: list[str]) -> set[str]:
