@@ -21,19 +21,35 @@ from ssk_optimize.solve.lexicographic import hold_tolerance
 LpFactory = Callable[..., LinearProgram]
 
 
-class FakeSession:
-    """Records calls; ``solve`` pops the next scripted result (after an optional sleep)."""
+Bounds = dict[int, tuple[float, float]]
 
-    def __init__(self, results: list[StageResult], n_rows: int, sleep: float) -> None:
+
+class FakeSession:
+    """Records calls; ``solve`` pops the next scripted result (after an optional sleep).
+
+    Also the fake of ``test_solve_rescue.py``: ``at_solve`` holds the (row, column) bounds set at
+    every solve, and ``forgets`` gives the session a ``forget_basis`` that counts its calls.
+    """
+
+    def __init__(self, results: list[StageResult], n_rows: int, sleep: float = 0.0,
+                 forgets: bool = False) -> None:
         self.results = results
         self.n_rows = n_rows
         self.sleep = sleep
         self.time_limits: list[float | None] = []
         self.objectives: list[Sense] = []
-        self.row_bounds: dict[int, tuple[float, float]] = {}
+        self.row_bounds: Bounds = {}
+        self.col_bounds: Bounds = {}
         self.added_names: list[str] = []
         self.integrality_calls: list[bool] = []
-        self.bounds_at_solve: list[dict[int, tuple[float, float]]] = []
+        self.bounds_at_solve: list[Bounds] = []
+        self.at_solve: list[tuple[Bounds, Bounds]] = []
+        self.forgotten = 0
+        if forgets:
+            self.forget_basis = self._forget
+
+    def _forget(self) -> None:
+        self.forgotten += 1
 
     def set_objective(self, coefficients: FloatArray, sense: Sense, offset: float = 0.0) -> None:
         self.objectives.append(sense)
@@ -51,7 +67,8 @@ class FakeSession:
             self.row_bounds[i] = (lo, up)
 
     def set_col_bounds(self, indices: IntArray, lower: FloatArray, upper: FloatArray) -> None:
-        pass
+        for i, lo, up in zip(indices.tolist(), lower.tolist(), upper.tolist(), strict=True):
+            self.col_bounds[i] = (lo, up)
 
     def set_integrality(self, mask: BoolArray) -> None:
         self.integrality_calls.append(bool(np.any(mask)))
@@ -59,6 +76,7 @@ class FakeSession:
     def solve(self, time_limit: float | None = None, *, ranging: bool = False) -> StageResult:
         self.time_limits.append(time_limit)
         self.bounds_at_solve.append(dict(self.row_bounds))
+        self.at_solve.append((dict(self.row_bounds), dict(self.col_bounds)))
         time.sleep(self.sleep)
         return self.results.pop(0)
 
@@ -69,9 +87,10 @@ class FakeSession:
 class FakeBackend:
     """Hands out one FakeSession."""
 
-    def __init__(self, results: list[StageResult], sleep: float = 0.0) -> None:
+    def __init__(self, results: list[StageResult], sleep: float = 0.0, forgets: bool = False) -> None:
         self.results = results
         self.sleep = sleep
+        self.forgets = forgets
         self.session: FakeSession | None = None
 
     @property
@@ -85,7 +104,7 @@ class FakeBackend:
         return True
 
     def open(self, lp: LinearProgram, options: SolverOptions) -> FakeSession:
-        self.session = FakeSession(self.results, lp.n_rows, self.sleep)
+        self.session = FakeSession(self.results, lp.n_rows, self.sleep, self.forgets)
         return self.session
 
 

@@ -14,76 +14,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
+from test_solve_driver import FakeBackend, FakeSession
 
-from ssk_optimize.model.lp import BoolArray, FloatArray, LinearProgram, Sense
+from ssk_optimize.model.lp import LinearProgram
 from ssk_optimize.solve import SolverOptions, SolveStatus, StageResult, StageSolver
-from ssk_optimize.solve.base import IntArray
 from ssk_optimize.solve.solution import Solution
 
 LpFactory = Callable[..., LinearProgram]
-
-
-class Session:
-    """Replays scripted results; records row and column bounds at every solve."""
-
-    def __init__(self, results: list[StageResult], n_rows: int, forgets: bool) -> None:
-        self.results = results
-        self.n_rows = n_rows
-        self.rows: dict[int, tuple[float, float]] = {}
-        self.cols: dict[int, tuple[float, float]] = {}
-        self.at_solve: list[tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]] = []
-        self.forgotten = 0
-        if forgets:
-            self.forget_basis = self._forget
-
-    def _forget(self) -> None:
-        self.forgotten += 1
-
-    def set_objective(self, coefficients: FloatArray, sense: Sense, offset: float = 0.0) -> None:
-        pass
-
-    def add_rows(self, matrix: sp.csr_matrix, lower: FloatArray, upper: FloatArray,
-                 names: Sequence[str]) -> IntArray:
-        added = np.arange(self.n_rows, self.n_rows + len(names), dtype=np.int64)
-        self.n_rows += len(names)
-        return added
-
-    def set_row_bounds(self, indices: IntArray, lower: FloatArray, upper: FloatArray) -> None:
-        self.rows.update(zip(indices.tolist(), zip(lower.tolist(), upper.tolist(), strict=True), strict=True))
-
-    def set_col_bounds(self, indices: IntArray, lower: FloatArray, upper: FloatArray) -> None:
-        self.cols.update(zip(indices.tolist(), zip(lower.tolist(), upper.tolist(), strict=True), strict=True))
-
-    def set_integrality(self, mask: BoolArray) -> None:
-        pass
-
-    def solve(self, time_limit: float | None = None, *, ranging: bool = False) -> StageResult:
-        self.at_solve.append((dict(self.rows), dict(self.cols)))
-        return self.results.pop(0)
-
-    def close(self) -> None:
-        pass
-
-
-class Backend:
-    def __init__(self, results: list[StageResult], forgets: bool = False) -> None:
-        self.results, self.forgets = results, forgets
-        self.session: Session | None = None
-
-    @property
-    def name(self) -> str:
-        return "fake"
-
-    def version(self) -> str:
-        return "0"
-
-    def available(self) -> bool:
-        return True
-
-    def open(self, lp: LinearProgram, options: SolverOptions) -> Session:
-        self.session = Session(self.results, lp.n_rows, self.forgets)
-        return self.session
+Backend, Session = FakeBackend, FakeSession  # the driver tests' scripted fakes
 
 
 def three_stages(make_lp: LpFactory) -> LinearProgram:
