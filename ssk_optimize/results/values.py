@@ -67,8 +67,9 @@ def extract_values(model: BuiltModel, x: FloatArray, polish: int = 2) -> Values:
         money = _drop_tiny_programmes(model, money)
     money, units = _polish(model, x, money, _units_bought(model, money), snap=polish >= 1)
     if polish >= 1:
-        money = _to_rupiah(model, money, _partial(model, units))
-        units = _units_follow(model, money, units)
+        partial = _partial(model, units)
+        money = _to_rupiah(model, money, partial)
+        units = _units_follow(model, money, units, partial)
     used = _used(model, money)
     shortfall = np.clip(x[ix.shortfall["col"].to_numpy()], 0.0, None) * \
         ix.shortfall["households"].to_numpy(dtype=float)
@@ -316,8 +317,7 @@ def _partial(model: BuiltModel, units: FloatArray) -> npt.NDArray[np.bool_]:
     return np.asarray(divisible & (units.sum(axis=1) < quantity * (1 - SNAP_REL)), dtype=bool)
 
 
-def _to_rupiah(model: BuiltModel, money: pd.DataFrame,
-               partial: npt.NDArray[np.bool_] | None = None) -> pd.DataFrame:
+def _to_rupiah(model: BuiltModel, money: pd.DataFrame, partial: npt.NDArray[np.bool_]) -> pd.DataFrame:
     """Every amount to the whole rupiah (the solver's digits below it are tolerance, not money),
     without passing a budget: a pool-year the rounding takes over its budget gives the excess
     back, whole rupiah by whole rupiah, from the capital of its partially funded programmes
@@ -334,8 +334,8 @@ def _to_rupiah(model: BuiltModel, money: pd.DataFrame,
     budget = np.floor(ix.budget.reshape(-1) * per_unit * (1 + 1e-15))
     programme = money["program_row"].to_numpy()
     capex = (programme >= 0) & (money["purpose"].to_numpy() == "capex")
-    follows = capex & (partial[np.clip(programme, 0, None)] if partial is not None else False)
-    complete = capex & ~follows if partial is not None else np.zeros(len(money), dtype=bool)
+    follows = capex & partial[np.clip(programme, 0, None)]
+    complete = capex & ~follows
     rupiah[complete] = _largest_remainder(exact[complete], programme[complete])
     used = np.bincount(key, weights=rupiah, minlength=budget.size)
     # who gives a rupiah back: partial programmes' capital, then O&M (a rate of earlier capital,
@@ -372,13 +372,12 @@ def _largest_remainder(exact: FloatArray, group: npt.NDArray[np.int64]) -> Float
     return floor + (rank < short[inverse])
 
 
-def _units_follow(model: BuiltModel, money: pd.DataFrame, units: FloatArray) -> FloatArray:
-    """After rounding to the rupiah, a partially funded divisible programme's units are again what
-    its money buys; complete and whole-unit programmes keep their snapped units (their money moved
-    by under a rupiah a row, inside the cost rule's tolerance)."""
-    ix = model.index
-    quantity = ix.programs["quantity"].to_numpy(dtype=float)
-    partial = ix.programs["divisible"].to_numpy(dtype=bool) & (units.sum(axis=1) < quantity * (1 - SNAP_REL))
+def _units_follow(model: BuiltModel, money: pd.DataFrame, units: FloatArray,
+                  partial: npt.NDArray[np.bool_]) -> FloatArray:
+    """After rounding to the rupiah, a partially funded divisible programme's units (``partial``,
+    :func:`_partial`) are again what its money buys; complete and whole-unit programmes keep their
+    snapped units (their money moved by under a rupiah a row, inside the cost rule's tolerance)."""
+    quantity = model.index.programs["quantity"].to_numpy(dtype=float)
     fresh = _within_quantity(_units_bought(model, money), quantity)
     units = units.copy()
     units[partial] = fresh[partial]
