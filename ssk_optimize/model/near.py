@@ -51,16 +51,19 @@ def money_columns(model: BuiltModel) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def amounts_by_key(allocations: pd.DataFrame) -> pd.Series:
+    """An allocation table's money summed per (program, pool, year, purpose, region); baseline
+    O&M's null programme is ``""``. Also what ``results.compare.money_moved`` compares."""
+    plain = allocations.astype({c: object for c in KEY}).astype({"year": int})
+    return plain.fillna({"program": ""}).groupby(KEY)["amount"].sum()
+
+
 def base_amounts(model: BuiltModel, allocations: pd.DataFrame, factor: float = 1.0) -> np.ndarray:
     """``b_j`` in scaled units for every money column (``factor`` converts the base's money unit)."""
     columns = money_columns(model)
-    base = allocations.astype({c: object for c in KEY if c in allocations}).copy()
-    base["year"] = base["year"].astype(int)
-    base["program"] = base["program"].where(base["program"].notna(), "")
-    summed = base.groupby(KEY, dropna=False)["amount"].sum()
     wanted = columns.assign(program=columns["program"].where(columns["program"].notna(), ""))
     index = pd.MultiIndex.from_frame(wanted[KEY].astype({"year": int}))
-    amounts = summed.reindex(index).fillna(0.0).to_numpy(dtype=float)
+    amounts = amounts_by_key(allocations).reindex(index).fillna(0.0).to_numpy(dtype=float)
     return amounts * factor / model.index.money_scale
 
 

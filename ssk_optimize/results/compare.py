@@ -34,6 +34,7 @@ import pandas as pd
 import yaml
 
 from ssk_optimize.errors import UsageError
+from ssk_optimize.model.near import amounts_by_key
 from ssk_optimize.results.reader import Run
 from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
 
@@ -306,12 +307,6 @@ def _price_checks(frames: dict[str, dict[str, pd.DataFrame]], order: list[str]) 
 def money_moved(base: pd.DataFrame, other: pd.DataFrame) -> float:
     """L1 distance between two allocation tables: the money that sits on another programme, pool,
     year, purpose or region (what ``--near`` keeps least), in their common money unit."""
-    def keyed(frame: pd.DataFrame) -> pd.Series:
-        plain = frame.astype({c: object for c in _ALLOCATION_KEY}).fillna({"program": ""})
-        return plain.groupby(_ALLOCATION_KEY)["amount"].sum()
-    a, b = keyed(base), keyed(other)
+    a, b = amounts_by_key(base), amounts_by_key(other)
     index = a.index.union(b.index)
     return float((a.reindex(index, fill_value=0.0) - b.reindex(index, fill_value=0.0)).abs().sum())
-
-
-_ALLOCATION_KEY = ["program", "pool", "year", "purpose", "region"]
