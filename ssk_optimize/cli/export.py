@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from ssk_optimize.cli.render import handle_errors, out
 from ssk_optimize.errors import UsageError
+from ssk_optimize.results.files import replace_file
 from ssk_optimize.results.labels import LANGS, Lang
 from ssk_optimize.results.reader import Run, read_run
 from ssk_optimize.results.workbook import is_own_workbook, write_workbook
@@ -34,7 +32,7 @@ def export_command(run_dir: Path, xlsx: Path, lang: Lang) -> None:
     """
     run = read_run(run_dir)
     target = check_target(xlsx, run)
-    write_atomically(run, target, lang)
+    replace_file(target, lambda path: write_workbook(run, path, lang), option="--xlsx")
     out.print(f"Workbook written to {target}", markup=False)
 
 
@@ -56,26 +54,3 @@ def check_target(path: Path, run: Run) -> Path:
         raise UsageError(f"{path}: exists and was not written by 'ssk-opt export'; it is left as "
                          f"it is (remove it or choose another name)")
     return path
-
-
-def write_atomically(run: Run, path: Path, lang: Lang) -> None:
-    """Write to a temporary file beside ``path``, then rename it over: a reader (or a crash) never
-    sees half a workbook, and an earlier workbook stays until the new one is complete."""
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        write_workbook(run, temporary, lang)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a workbook is not
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

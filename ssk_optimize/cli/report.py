@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from ssk_optimize.cli.render import handle_errors, out
 from ssk_optimize.errors import UsageError
+from ssk_optimize.results.files import replace_file
 from ssk_optimize.results.labels import LANGS, Lang
 from ssk_optimize.results.reader import read_run
 from ssk_optimize.results.report import MARKER, build_report
@@ -40,7 +38,7 @@ def report_command(runs: tuple[Path, ...], output: Path, lang: Lang) -> None:
     check_report_target(output, runs)
     page = build_report([read_run(folder) for folder in runs], lang)
     check_report_target(output, runs)  # again: a file may have appeared there while we built
-    write_atomically(output, page)
+    replace_file(output, lambda path: path.write_text(page, encoding="utf-8"))
     out.print(f"Report written to {output}", markup=False)
 
 
@@ -66,31 +64,3 @@ def check_report_target(output: Path, runs: tuple[Path, ...]) -> None:
     if MARKER.encode() not in head:
         raise UsageError(f"{output} exists and is not a report written by 'ssk-opt report'; it is "
                          f"left as it is: choose another -o or remove it yourself")
-
-
-def write_atomically(output: Path, text: str) -> None:
-    """Write ``text`` to a hidden sibling, then rename it over ``output``: no half-written report."""
-    folder = output.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=folder)
-    except OSError as error:
-        raise UsageError(f"cannot write in {folder} ({error.strerror}); choose another -o") from None
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for sharing
-        os.replace(temporary, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

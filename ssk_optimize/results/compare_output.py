@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import pyarrow.parquet as pq
 
 from ssk_optimize.errors import UsageError
 from ssk_optimize.results.compare import Comparison
+from ssk_optimize.results.files import replace_file
 
 MARKER = b"ssk_optimize.table"
 
@@ -36,18 +35,16 @@ def write_comparison(comparison: Comparison, path: Path) -> Path:
         _check_ours(path, kind, list(frame.columns))
     if not path.parent.is_dir():
         raise UsageError(f"{path.parent}: no such folder")
-    staging = path.parent / f".{path.name}.partial-{uuid.uuid4().hex[:8]}"
-    try:
+    def write(staging: Path) -> None:
         if kind == ".csv":
             frame.to_csv(staging, index=False, lineterminator="\n")
-        else:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            meta = {MARKER: b"compare", b"ssk_optimize.base": comparison.base.encode(),
-                    b"ssk_optimize.money_unit": comparison.money_unit.encode()}
-            pq.write_table(table.replace_schema_metadata(meta), staging, compression="zstd")
-        os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
+            return
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = {MARKER: b"compare", b"ssk_optimize.base": comparison.base.encode(),
+                b"ssk_optimize.money_unit": comparison.money_unit.encode()}
+        pq.write_table(table.replace_schema_metadata(meta), staging, compression="zstd")
+
+    replace_file(path, write)
     return path
 
 
