@@ -261,9 +261,9 @@ class StageSolver:
         name = f"polish[{self._lp.objectives[-1].name}]"
         self._session.set_row_bounds(spec.rows, spec.row_lower, spec.row_upper)
         self._session.set_col_bounds(spec.cols, spec.col_lower, spec.col_upper)
-        result, held = None, ""
-        for factor, how in ((0.0, "held exactly"), (1.0, "held within their tolerance")):
-            held = how
+        allowed = max(self._violation(x), POLISH_TOLERANCE)  # the stages' point sets the bar
+        result: StageResult | None = None
+        for factor, held in ((0.0, "held exactly"), (1.0, "held within their tolerance")):
             if clock.expired():
                 break
             for j, point in sorted(self._hold_points.items()):
@@ -274,12 +274,14 @@ class StageSolver:
                 forget()  # warm-started, the old point may pass the new bounds within tolerance
                 result = self._solve(name, clock, record)
             record.timings[name] = record.timings.get(name, 0.0) + result.runtime
-            if self._keeps_rules(result, x):
-                break
+            # an exactly held polish can end 'optimal' a solver tolerance outside a row
+            if result.status.is_optimal and result.x is not None and self._violation(result.x) <= allowed:
+                self._session.set_row_bounds(spec.rows, self._row_lower[spec.rows],
+                                             self._row_upper[spec.rows])
+                record.notes.append(f"polish: {spec.what}; the last stage solved again, earlier "
+                                    f"stages {held}")
+                return result.x
         self._session.set_row_bounds(spec.rows, self._row_lower[spec.rows], self._row_upper[spec.rows])
-        if result is not None and result.x is not None and self._keeps_rules(result, x):
-            record.notes.append(f"polish: {spec.what}; the last stage solved again, earlier stages {held}")
-            return result.x
         cols = spec.cols
         if record.integers_fixed:  # back to the values the stages fixed them at
             values = np.clip(x[cols], self._lp.col_lower[cols], self._lp.col_upper[cols])
@@ -292,14 +294,10 @@ class StageSolver:
         record.notes.append(f"polish ({spec.what}) ended {status}: the point of the stages is kept")
         return x
 
-    def _keeps_rules(self, result: StageResult, before: FloatArray) -> bool:
-        """An optimal polish point that breaks no row or bound by more than the stages' point did
-        (or 1e-9): an exactly held polish can end 'optimal' a solver tolerance outside a row."""
-        if not result.status.is_optimal or result.x is None:
-            return False
-        rows, cols = (self._row_lower, self._row_upper), (self._lp.col_lower, self._lp.col_upper)
-        allowed = max(worst_violation(self._lp.matrix, rows, cols, before), POLISH_TOLERANCE)
-        return worst_violation(self._lp.matrix, rows, cols, result.x) <= allowed
+    def _violation(self, x: FloatArray) -> float:
+        """How far ``x`` passes a row (with the current budget updates) or column bound."""
+        return worst_violation(self._lp.matrix, (self._row_lower, self._row_upper),
+                               (self._lp.col_lower, self._lp.col_upper), x)
 
     def _misses(self, spec: Refinement, result: StageResult) -> bool:
         """True when an optimal polish point is more than ``POLISH_TOLERANCE`` off its bounds."""
