@@ -12,15 +12,21 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ssk_optimize.errors import UsageError
+from ssk_optimize.errors import ScenarioError, UsageError
+from ssk_optimize.model.elastic import elastic_program
 from ssk_optimize.model.formulation import BuiltModel, build_model
 from ssk_optimize.model.near import with_near_stage
 from ssk_optimize.model.objective import normalisers
 from ssk_optimize.model.origins import column_bounds, row_origins
+from ssk_optimize.model.relaxation import scenario_changes
 from ssk_optimize.model.snap import snap_refinement
 from ssk_optimize.results.compare import money_moved
+from ssk_optimize.results.diagnosis import (DIAGNOSIS_FILES, OPTIONS, Diagnosis, Option,
+                                            diagnosis_frame, diagnosis_text)
+from ssk_optimize.results.labels import Lang
 from ssk_optimize.results.manifest import build_manifest
 from ssk_optimize.results.output import check_output_folder, default_folder
 from ssk_optimize.results.reader import read_run
@@ -30,10 +36,12 @@ from ssk_optimize.scenario import LoadedScenario, load_scenario
 from ssk_optimize.scenario.canonical import canonical_scenario
 from ssk_optimize.scenario.summary import ScenarioSummary, summarise
 from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
-from ssk_optimize.solve.base import SolverOptions
+from ssk_optimize.solve.base import Backend, SolverOptions
+from ssk_optimize.solve.conflict import ConflictFinder, ConflictSearchStopped
 from ssk_optimize.solve.lexicographic import solve_stages
 from ssk_optimize.solve.registry import get_backend
 from ssk_optimize.solve.solution import Solution
+from ssk_optimize.solve.status import SolveStatus
 
 STARTER_NAME = "scenario.yaml"
 
@@ -67,6 +75,73 @@ def origins(loaded: LoadedScenario, model: BuiltModel) -> pd.DataFrame:
                   "year", "other_program", "indicator", "path", "where"]]
 
 
+def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = None,
+             time_limit: float | None = None) -> Diagnosis:
+    """Why ``model`` has no feasible point, in rules, programmes, pools and YAML lines.
+
+    On the elastic program (:mod:`ssk_optimize.model.elastic`): an irreducible set of clashing
+    rules (elastic then deletion filter, :mod:`ssk_optimize.solve.conflict`), then the cheapest
+    relaxation over each set of levers of :data:`~ssk_optimize.results.diagnosis.OPTIONS`, each
+    turned into ``--set`` changes (:mod:`ssk_optimize.model.relaxation`) and checked by loading
+    the scenario with them, rebuilding and testing feasibility. Raises ConflictSearchStopped when
+    a solve ends without a verdict (a time limit).
+    """
+    clock = time.perf_counter()
+    elastic = elastic_program(model)
+    backend, options = _backend(model, solver, time_limit)
+    lever = elastic.elastics["lever"].to_numpy(dtype=object)
+    with ConflictFinder(backend, elastic.lp, elastic.cols, elastic.elastics["group"].to_numpy(),
+                        elastic.elastics["price"].to_numpy(dtype=float), options) as finder:
+        clash = finder.conflict()
+        found: list[Option] = []
+        for name, levers in OPTIONS:
+            relaxation = finder.relax(np.isin(lever, list(levers)))
+            if relaxation is None:
+                continue
+            changes = scenario_changes(model, elastic, relaxation.violation)
+            if changes.empty or any(o.overrides == tuple(changes["set"]) for o in found):
+                continue
+            changes["where"] = [loaded.where(path) for path in changes["path"]]
+            found.append(Option(name, changes.drop(columns="path"),
+                                _feasible_with(loaded, tuple(changes["set"]), backend, options)))
+        solves = finder.stats
+    conflict = elastic.groups.iloc[clash].reset_index(drop=True)
+    conflict["where"] = [loaded.where(path) for path in conflict["path"]]
+    conflict = conflict[["rule", "family", "name", "program", "pool", "region", "year",
+                         "indicator", "other_program", "where"]]
+    return Diagnosis(loaded.scenario.scenario, loaded.scenario.money_unit, conflict, tuple(found),
+                     solves=solves.solves, seconds=time.perf_counter() - clock)
+
+
+def _feasible_with(loaded: LoadedScenario, changes: tuple[str, ...], backend: Backend,
+                   options: SolverOptions) -> bool | None:
+    """Whether the scenario with ``changes`` added to its overrides has a feasible plan (None:
+    the changed scenario does not load, or the solve found no verdict)."""
+    try:
+        changed = load_scenario(loaded.path, loaded.overrides + changes)
+    except ScenarioError:
+        return None
+    model = build_model(canonical_scenario(changed.scenario))
+    session = backend.open(model.lp, options)
+    try:
+        status = session.solve().status
+    finally:
+        session.close()
+    if status.is_optimal:
+        return True
+    return False if status is SolveStatus.INFEASIBLE else None
+
+
+def _backend(model: BuiltModel, solver: str | None,
+             time_limit: float | None) -> tuple[Backend, SolverOptions]:
+    settings = model.index.scenario.solver
+    backend = get_backend(solver or settings.name)
+    options = SolverOptions(name=backend.name, method=settings.method,
+                            time_limit=time_limit if time_limit is not None else settings.time_limit,
+                            mip_gap=settings.mip_gap, threads=settings.threads)
+    return backend, options
+
+
 def validate_file(path: str | Path, overrides: tuple[str, ...] = ()) -> Validation:
     """Load and validate a scenario file; raise ScenarioError listing every problem."""
     loaded = load_scenario(path, overrides)
@@ -97,12 +172,14 @@ class RunResult:
     tables: RunTables
     manifest: dict[str, object]
     folder: Path | None
+    diagnosis: Diagnosis | None = None
 
 
 def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | Path | None = None,
                solver: str | None = None, time_limit: float | None = None,
                progress: Callable[[str], None] | None = None, *,
-               default_output: bool = False, near: str | Path | None = None) -> RunResult:
+               default_output: bool = False, near: str | Path | None = None,
+               lang: Lang = "id") -> RunResult:
     """Load, build, solve and (with ``output``) write a run folder atomically.
 
     ``default_output`` without ``output``: write to ``results/<scenario id>`` (with ``-<hash>``
@@ -115,7 +192,10 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     ``scenario.resolved.yaml``.
 
     Returns whatever the solver reached; callers test ``result.solution.is_optimal`` (the CLI
-    exits 3 when it is not). Raises ScenarioError (invalid input) or SolverUnavailable.
+    exits 3 when it is not). A scenario proved infeasible is diagnosed (:func:`diagnose`):
+    ``result.diagnosis``, the manifest's ``diagnosis`` entry, and ``diagnosis.parquet`` and
+    ``diagnosis.txt`` (in ``lang``) in the folder. Raises ScenarioError (invalid input) or
+    SolverUnavailable.
     """
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
@@ -153,6 +233,19 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     tables, solution, check = tabulate(model, solution)  # a plan breaking a rule: not optimal
     timings["tables"] = time.perf_counter() - clock
     manifest = build_manifest(loaded, model, solution, timings, plan_check=check, tables=tables)
+    diagnosis = None
+    if solution.status is SolveStatus.INFEASIBLE:
+        say("Finding the clashing rules")
+        clock = time.perf_counter()
+        try:
+            diagnosis = diagnose(loaded, model, solver, time_limit)
+        except ConflictSearchStopped as stopped:
+            manifest["warnings"].append(f"no diagnosis: {stopped}")
+        timings["diagnosis"] = time.perf_counter() - clock
+        manifest["timings"]["diagnosis"] = round(timings["diagnosis"], 6)
+    if diagnosis is not None:
+        manifest["diagnosis"] = diagnosis.summary()
+        manifest["run_files"] = [*manifest["run_files"], *DIAGNOSIS_FILES]
     if base_run is not None:  # money moved as the tables show it (the report drops solver dust)
         base_money = base_run.tables.allocations.assign(amount=base_run.tables.allocations["amount"] * factor)
         manifest["near"] = {"base_run": str(base_run.folder), "base_scenario": base_run.manifest.scenario,
@@ -161,20 +254,19 @@ def solve_file(path: str | Path, overrides: tuple[str, ...] = (), output: str | 
     folder = None
     if target is not None:
         clock = time.perf_counter()
-        folder = write_run(target.folder, tables, manifest, loaded.resolved_yaml, new=target.new)
+        written = None if diagnosis is None else (diagnosis_frame(diagnosis),
+                                                  diagnosis_text(diagnosis, lang))
+        folder = write_run(target.folder, tables, manifest, loaded.resolved_yaml, new=target.new,
+                           diagnosis=written)
         timings["write"] = time.perf_counter() - clock
-    return RunResult(loaded, model, solution, tables, manifest, folder)
+    return RunResult(loaded, model, solution, tables, manifest, folder, diagnosis)
 
 
 def solve_model(model: BuiltModel, solver: str | None = None,
                 time_limit: float | None = None) -> Solution:
     """Run the stages of a built model with the scenario's solver settings (or overrides)."""
-    settings = model.index.scenario.solver
     objective = model.index.scenario.objective
-    backend = get_backend(solver or settings.name)
-    options = SolverOptions(name=backend.name, method=settings.method,
-                            time_limit=time_limit if time_limit is not None else settings.time_limit,
-                            mip_gap=settings.mip_gap, threads=settings.threads)
+    backend, options = _backend(model, solver, time_limit)
     scales = normalisers(model.index) if objective.mode == "weighted" else None
     return solve_stages(model.lp, backend, options, mode=objective.mode,
                         stage_weights=objective.stage_weights, stage_scales=scales,

@@ -12,6 +12,8 @@ from ssk_optimize.cli.options import overrides_option, scenario_argument
 from ssk_optimize.cli.render import err, handle_errors, out, print_warnings, quiet_stdout
 from ssk_optimize.cli.summary import render_run
 from ssk_optimize.errors import Interrupted, NotOptimal
+from ssk_optimize.results.diagnosis import diagnosis_text
+from ssk_optimize.results.labels import LANGS, Lang
 from ssk_optimize.results.output import overrides_hash
 
 
@@ -30,18 +32,22 @@ from ssk_optimize.results.output import overrides_hash
 @click.option("--near", type=click.Path(file_okay=False, path_type=Path), metavar="BASE_RUN",
               help="Re-plan near this run folder: after the usual stages, move as little money as "
                    "possible from its allocations, so a comparison shows only what the change forces.")
+@click.option("--lang", type=click.Choice(LANGS), default="id", show_default=True,
+              help="Language of the diagnosis of an infeasible scenario (id or en).")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON instead.")
 @click.option("--top", default=10, show_default=True, help="Waiting-list rows to show.")
 @handle_errors
 def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...],
-                  solver: str | None, time_limit: float | None, near: Path | None, as_json: bool,
-                  top: int) -> None:
+                  solver: str | None, time_limit: float | None, near: Path | None, lang: Lang,
+                  as_json: bool, top: int) -> None:
     """Allocate every pool to programmes and write the results.
 
     Writes allocations, programs, pools and coverage as Parquet, with manifest.json and the
     resolved scenario. Exit 0 when optimal, 3 when infeasible or not proved optimal (results
     still written, marked in the manifest), 4 when the solver is not available, 130 on Ctrl-C
-    (nothing written, an earlier run left as it was).
+    (nothing written, an earlier run left as it was). An infeasible scenario is diagnosed: the
+    clashing rules with their YAML lines and the smallest changes that restore feasibility, as
+    --set texts, printed and written to diagnosis.txt and diagnosis.parquet.
 
     Example: ssk-opt solve scenarios/lamandau.yaml -o results/lamandau
     """
@@ -52,7 +58,7 @@ def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...
                 if status is not None:
                     status.update(message)
             result = api.solve_file(scenario, overrides, output, solver, time_limit, progress,
-                                    default_output=True, near=near)
+                                    default_output=True, near=near, lang=lang)
     except KeyboardInterrupt:
         raise Interrupted("interrupted (Ctrl-C) before the run finished; no results were written "
                           "and an earlier run in the output folder is left as it was") from None
@@ -74,6 +80,8 @@ def solve_command(scenario: Path, output: Path | None, overrides: tuple[str, ...
                 out.print(f"Re-planned near {near_entry['base_run']}: "
                           f"{near_entry['money_moved'] or 0:,.2f} {result.manifest['money_unit']} moved "
                           "from its allocations (the least any equally good plan moves)", markup=False)
+            if result.diagnosis is not None:
+                out.print(diagnosis_text(result.diagnosis, lang), markup=False)
             out.print(written, markup=False)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted (Ctrl-C); the results are complete in {result.folder}") \

@@ -65,6 +65,12 @@ SCHEMAS: dict[str, pa.Schema] = {
         "scenario:category region:category indicator:category year:year households:number "
         "covered:number share:number target_share:number target_households:number "
         "shortfall:number"),
+    # only in an infeasible run (results/diagnosis.py): the clashing rules and the changes
+    "diagnosis": _schema(
+        "scenario:category kind:category option:year option_name:category rule:category "
+        "family:category name program:category pool:category region:category year:year "
+        "indicator:category other_program:category where current:number suggested:number "
+        "unit:category set verified:flag"),
 }
 
 KEYS: dict[str, tuple[str, ...]] = {
@@ -72,6 +78,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "programs": ("program",),
     "pools": ("pool", "year"),
     "coverage": ("region", "indicator", "year"),
+    "diagnosis": ("kind", "option", "rule", "name", "set"),
 }
 """The sort order of each table; unique per row (``program`` is null only for baseline O&M,
 whose rows are told apart by ``region``)."""

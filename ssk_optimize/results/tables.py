@@ -10,7 +10,7 @@ import pandas as pd
 from ssk_optimize.model.formulation import BuiltModel
 from ssk_optimize.results.plan_check import PlanCheck, check_plan, completion_capital, mark, served_units
 from ssk_optimize.results.reasons import limiting_reasons
-from ssk_optimize.results.schemas import KEYS, SCHEMAS
+from ssk_optimize.results.schemas import KEYS, SCHEMAS, TABLES
 from ssk_optimize.results.values import POLISH_LEVELS, Values, extract_values
 from ssk_optimize.solve.solution import Solution
 
@@ -289,5 +289,5 @@ def coverage_table(model: BuiltModel, values: Values) -> pd.DataFrame:
 
 def empty_tables() -> RunTables:
     """Tables with no rows (a run that found no feasible point still writes its folder)."""
-    frames = {name: schema.empty_table().to_pandas() for name, schema in SCHEMAS.items()}
+    frames = {name: SCHEMAS[name].empty_table().to_pandas() for name in TABLES}
     return RunTables(**frames)

@@ -45,12 +45,15 @@ from ssk_optimize.results.tables import RunTables
 
 
 def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
-              resolved_yaml: str, *, new: bool = False) -> Path:
+              resolved_yaml: str, *, new: bool = False,
+              diagnosis: tuple[pd.DataFrame, str] | None = None) -> Path:
     """Write the whole run into ``folder`` atomically; return the folder.
 
     ``folder`` must be absent, empty or a previous run, else UsageError before anything is
     written. ``new``: it was absent or empty when this run began (``check_output_folder``), so a
     run found there at swap time was written by another run meanwhile; it is kept (UsageError).
+    ``diagnosis``: an infeasible run's table and text, written as ``diagnosis.parquet`` and
+    ``diagnosis.txt`` (the manifest's ``run_files`` must list them).
     """
     folder = Path(folder)
     replaceable_state(folder)
@@ -65,6 +68,10 @@ def write_run(folder: Path, tables: RunTables, manifest: dict[str, Any],
         _write_text(staging / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True,
                                                           default=_json_default) + "\n")
         _write_text(staging / "scenario.resolved.yaml", resolved_yaml)
+        if diagnosis is not None:
+            _write_table(staging / "diagnosis.parquet", diagnosis[0], "diagnosis",
+                         file_metadata(manifest, "diagnosis"))
+            _write_text(staging / "diagnosis.txt", diagnosis[1])
         with _interrupts_held() as interrupted:
             _replace(staging, folder, new)
     except BaseException:

@@ -1,0 +1,194 @@
+"""From lever violations of the elastic program to scenario values a planner can change.
+
+Each used lever becomes one change of one scenario value, with its ``--set`` text, so applying
+the suggestion is ``ssk-opt solve FILE --set TEXT ...`` (formulation.md, Diagnosis):
+
+| lever row or bound | violation unit | change |
+|---|---|---|
+| ``pool_budget[b,t]`` upper | scaled money | ``pools.b.budget.t`` up (a projected pool: ``pools.b.base.amount`` up by the largest yearly factor) |
+| ``quantity[p]`` lower | share of ``Q[p]`` | ``programs.p.min_quantity`` down by ``e Q[p]`` |
+| ``whole[p]`` lower bound | units | ``programs.p.min_quantity`` down to a whole number |
+| ``fund[p,b,t]`` lower bound (locked) | scaled money | ``programs.p.locked.t.b`` down |
+| ``per_region[b,r,t]`` lower | scaled money | ``pools.b.per_region.min`` down by the largest violation |
+| ``shortfall[r,k,t]`` upper (hard target) | share of households | ``regions.r.targets.k.t`` down, or ``objective.hard_targets=false`` for a trajectory or an unlisted year |
+| ``max_per_year[p,t]`` upper | units | ``programs.p.max_per_year`` up by the largest violation |
+
+Money goes up to the next hundredth of the money unit (down for commitments), shares to the
+next 1e-4, so the figure a planner types is round and still restores feasibility.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ssk_optimize.model.elastic import ElasticProgram
+from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.scenario.vocabulary import RUPIAH_PER_UNIT
+
+#: Columns of :func:`scenario_changes`.
+CHANGE_COLUMNS = ("rule", "program", "pool", "region", "year", "indicator", "path", "current",
+                  "suggested", "unit", "set")
+
+#: Violations below this (in the row's own scaled units) are solver tolerance, not a change.
+NEGLIGIBLE = 1e-7
+
+
+def scenario_changes(model: BuiltModel, program: ElasticProgram,
+                     violation: npt.NDArray[np.float64]) -> pd.DataFrame:
+    """One line per scenario value to change (module docstring), sorted by path."""
+    used = program.elastics.assign(violation=violation)
+    used = used[(used["violation"] > NEGLIGIBLE) & used["lever"].notna()]
+    lines = used.join(program.groups, on="group", rsuffix="_group")
+    ix = model.index
+    money = ix.rupiah_scale / RUPIAH_PER_UNIT[ix.scenario.money_unit]
+    out: list[dict[str, object]] = []
+    changer = lines["family"].map(lambda f: _CHANGERS[str(f)].__name__)
+    for _, part in lines.groupby(changer, sort=True):  # a minimum's row and bound: one changer
+        out.extend(_CHANGERS[str(part["family"].iloc[0])](model, part, money))
+    table = pd.DataFrame(out, columns=list(CHANGE_COLUMNS))
+    return table.sort_values("set", kind="stable").reset_index(drop=True)
+
+
+def _budget(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    ix = model.index
+    pools = {b.id: b for b in ix.scenario.pools}
+    row_of = {b: i for i, b in enumerate(ix.pools["pool"])}
+    out = []
+    for pool_id, rows in part.groupby("pool", sort=True):
+        pool = pools[str(pool_id)]
+        years = rows["year"].to_numpy(dtype=np.int64)
+        current = ix.budget[row_of[str(pool_id)], years - int(ix.years[0])]
+        needed = current + rows["violation"].to_numpy(dtype=float) * money
+        if pool.base is not None and (current > 0).all():
+            factor = float(np.max(needed / current))
+            amount = _up(pool.base.amount * factor)
+            out.append(_change("pools.budget", pool=pool.id, path=("pools", pool.id, "base", "amount"),
+                               current=pool.base.amount, suggested=amount, unit=ix.scenario.money_unit,
+                               text=f"pools.{pool.id}.base.amount={_fmt(amount)}"))
+            continue
+        for year, now, need in zip(years, current, needed, strict=True):
+            value = _up(need)
+            out.append(_change("pools.budget", pool=pool.id, year=int(year),
+                               path=("pools", pool.id, "budget", int(year)), current=float(now),
+                               suggested=value, unit=ix.scenario.money_unit,
+                               text=f"pools.{pool.id}.budget.{int(year)}={_fmt(value)}"))
+    return out
+
+
+def _min_quantity(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    ix = model.index
+    programs = ix.programs.set_index("program")
+    out = []
+    for program_id, rows in part.groupby("program", sort=True):
+        row = programs.loc[str(program_id)]
+        current = float(row["min_quantity"])
+        units = rows["violation"].to_numpy(dtype=float)
+        if rows["family"].iloc[0] == "quantity":
+            units = units * float(row["quantity"])
+        fewer = float(units.max())
+        value = max(0.0, math.floor(round(current - fewer, 6)) if not row["divisible"]
+                    else _down(current - fewer))
+        out.append(_change("programs.min_quantity", program=str(program_id),
+                           path=("programs", str(program_id), "min_quantity"), current=current,
+                           suggested=value, unit="units",
+                           text=f"programs.{program_id}.min_quantity={_fmt(value)}"))
+    return out
+
+
+def _locked(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    ix = model.index
+    fund = ix.fund.set_index("col")
+    out = []
+    for _, line in part.sort_values(["program", "year", "pool"]).iterrows():
+        current = float(fund.loc[int(line["index"]), "locked"])
+        value = max(0.0, _down(current - float(line["violation"]) * money))
+        p, b, year = str(line["program"]), str(line["pool"]), int(line["year"])
+        out.append(_change("programs.locked", program=p, pool=b, year=year,
+                           path=("programs", p, "locked", year, b), current=current,
+                           suggested=value, unit=ix.scenario.money_unit,
+                           text=f"programs.{p}.locked.{year}.{b}={_fmt(value)}"))
+    return out
+
+
+def _per_region(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    ix = model.index
+    low = ix.pools.set_index("pool")["per_region_min"]
+    out = []
+    for pool_id, rows in part.groupby("pool", sort=True):
+        current = float(low.loc[str(pool_id)])
+        value = max(0.0, _down(current - float(rows["violation"].max()) * money))
+        out.append(_change("pools.per_region", pool=str(pool_id),
+                           path=("pools", str(pool_id), "per_region", "min"), current=current,
+                           suggested=value, unit=ix.scenario.money_unit,
+                           text=f"pools.{pool_id}.per_region.min={_fmt(value)}"))
+    return out
+
+
+def _targets(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    ix = model.index
+    regions = {r.id: r for r in ix.scenario.regions}
+    short = ix.shortfall.set_index("col")
+    out = []
+    for _, line in part.sort_values(["region", "indicator", "year"]).iterrows():
+        region, indicator, year = str(line["region"]), str(line["indicator"]), int(line["year"])
+        target = regions[region].targets.get(indicator)
+        current = float(short.loc[int(line["index"]), "target"])
+        if target is None or target.trajectory is not None or year not in target.shares:
+            return [_change("objective.hard_targets", path=("objective", "hard_targets"),
+                            current=1.0, suggested=0.0, unit="flag",
+                            text="objective.hard_targets=false")]
+        value = max(0.0, math.floor(round((current - float(line["violation"])) * 1e4, 6)) / 1e4)
+        out.append(_change("regions.targets", region=region, year=year, indicator=indicator,
+                           path=("regions", region, "targets", indicator, year), current=current,
+                           suggested=value, unit="share",
+                           text=f"regions.{region}.targets.{indicator}.{year}={_fmt(value)}"))
+    return out
+
+
+def _capacity(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    ix = model.index
+    limit = ix.programs.set_index("program")["max_per_year"]
+    out = []
+    for program_id, rows in part.groupby("program", sort=True):
+        current = float(limit.loc[str(program_id)])
+        value = _up(current + float(rows["violation"].max()))
+        out.append(_change("programs.max_per_year", program=str(program_id),
+                           path=("programs", str(program_id), "max_per_year"), current=current,
+                           suggested=value, unit="units",
+                           text=f"programs.{program_id}.max_per_year={_fmt(value)}"))
+    return out
+
+
+_CHANGERS = {
+    "pool_budget": _budget, "quantity": _min_quantity, "programs.min_quantity": _min_quantity,
+    "programs.locked": _locked, "per_region": _per_region, "objective.hard_targets": _targets,
+    "max_per_year": _capacity,
+}
+
+
+def _change(rule: str, *, path: tuple[object, ...], current: float, suggested: float, unit: str,
+            text: str, program: str | None = None, pool: str | None = None,
+            region: str | None = None, year: int | None = None,
+            indicator: str | None = None) -> dict[str, object]:
+    return {"rule": rule, "program": program, "pool": pool, "region": region, "year": year,
+            "indicator": indicator, "path": path, "current": current, "suggested": suggested,
+            "unit": unit, "set": text}
+
+
+def _up(value: float) -> float:
+    """Up to the next hundredth (float noise below 1e-6 of a hundredth is not rounded up)."""
+    return math.ceil(round(value * 100, 6)) / 100
+
+
+def _down(value: float) -> float:
+    """Down to the hundredth below (float noise below 1e-6 of a hundredth is not rounded down)."""
+    return math.floor(round(value * 100, 6)) / 100
+
+
+def _fmt(value: float) -> str:
+    """A figure as YAML reads it back exactly: integers without ``.0``."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
