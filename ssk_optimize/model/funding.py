@@ -213,8 +213,8 @@ def _earmarks(model: BuiltModel, p: int, x: FloatArray, held_shares: FloatArray,
     keys = set(zip(added["pool"], added["year"], strict=True))
     raised = np.array([(b, y) in keys for b, y in zip(frame["pool"], frame["year"], strict=True)],
                       dtype=bool)
-    # floor to 2 decimals here: an earmark of 0.00 (solver dust) is no earmark
-    frame = frame.assign(amount=np.floor(frame["amount"].to_numpy() * 100 + 1e-6) / 100)
+    # floor to 2 decimals here (solver tolerance, 1e-5, is not a cent less): 0.00 is no earmark
+    frame = frame.assign(amount=np.floor(frame["amount"].to_numpy() * 100 + 1e-3) / 100)
     frame = frame[(frame["amount"] > 0) & (more.to_numpy() | raised)]
     return frame.sort_values(["pool", "year"]).reset_index(drop=True)
 

@@ -186,7 +186,7 @@ def _rule_change(model: BuiltModel, p: int, change: FundingChange) -> str | None
 
 def _up(value: float) -> str:
     """Rounded up to 2 decimals (a budget must cover the need)."""
-    return _fmt(math.ceil(value * 100 - 1e-6) / 100)
+    return _fmt(math.ceil(value * 100 - 1e-3) / 100)
 
 
 def _fmt(value: float) -> str:
