@@ -231,10 +231,10 @@ def explain_run(run_dir: str | Path, program: str | None = None, lang: str = "id
         if item.overrides:
             result = solve_file(path, overrides=item.overrides, output=None, solver=solver)
             after = result.tables.programs
-            after = after[after["program"].astype(str) == name].iloc[0]
+            after_row = after[after["program"].astype(str) == name].to_dict("records")[0]
             item = item.verified(ex.Verification(
-                result.solution.status.value, float(item.programme["funded"]), float(after["funded"]),
-                float(item.programme["funded_share"]), float(after["funded_share"])))
+                result.solution.status.value, float(item.programme["funded"]), float(after_row["funded"]),
+                float(item.programme["funded_share"]), float(after_row["funded_share"])))
         explained.append(replace(item, notes=notes))
     text = explanation_lines(explained, run, lang)  # type: ignore[arg-type]
     return ex.RunExplanation(run, explained, str(path), lang, text)

@@ -146,7 +146,8 @@ LABELS: dict[str, tuple[str, str]] = {  # key -> (Indonesian, English)
     "explain_title": ("Program: {name}", "Programme: {name}"),
     "explain_status": ("Terdanai {funded} dari kebutuhan {need} {unit} ({share}); kesenjangan {gap}; "
                        "prioritas {priority}.",
-                       "Funded {funded} of a need of {need} {unit} ({share}); gap {gap}; priority {priority}."),
+                       "Funded {funded} of a need of {need} {unit} ({share}); gap {gap}; "
+                       "priority {priority}."),
     "who_may_fund": ("1. Siapa yang boleh mendanai", "1. Who may fund it"),
     "may_pay": ("boleh membayar: {what}", "may pay: {what}"),
     "may_not": ("tidak boleh: {reason}", "may not: {reason}"),
