@@ -46,7 +46,8 @@ class FundingChange:
     failed; ``detail`` says which). ``added``: pool, year, budget, added (money unit, > 0 only);
     ``earmarks``: pool, year, amount, the programme's capital money per pool-year in the cheapest
     plan (money unit, floored to the cent); ``obstacles``: the origins (family, rule, program,
-    pool, region, year, other_program, path) of the rules that stop it from being full even with unlimited money.
+    pool, region, year, other_program, path) of the rules that stop it from being full even
+    with unlimited money.
     """
 
     program: str

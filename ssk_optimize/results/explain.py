@@ -102,7 +102,8 @@ def explain_programme(run: Run, model: BuiltModel, program: str, held: np.ndarra
     """Items 1-4 of the module docstring for ``program`` (without the re-solve)."""
     ix = model.index
     programs = run.tables.programs
-    row = programs[programs["program"].astype(str) == program].iloc[0].to_dict()
+    row: dict[str, Any] = {str(k): v for k, v in
+                           programs[programs["program"].astype(str) == program].iloc[0].items()}
     name = str(row["name"]) if isinstance(row["name"], str) and row["name"].strip() else program
     p = int(np.flatnonzero(ix.programs["program"].to_numpy(dtype=object) == program)[0])
     start, end = int(ix.programs["start"].iloc[p]), int(ix.programs["end"].iloc[p])
@@ -197,7 +198,7 @@ def _fmt(value: float) -> str:
 def explanation_json(explanations: list[ProgrammeExplanation], run: Run) -> dict[str, Any]:
     """The document ``explain --json`` prints: plain types, money in the run's unit."""
     def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-        return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+        return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
     items = []
     for e in explanations:

@@ -8,6 +8,8 @@ engine's own (English), quoted as they are in the run.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from ssk_optimize.results.explain import ProgrammeExplanation
@@ -43,22 +45,23 @@ def programme_lines(e: ProgrammeExplanation, unit: str, lang: Lang = "id") -> li
         text = say("may_pay", what=", ".join(what)) if what else \
             say("may_not", reason=str(pool.capex_reason))
         lines.append(f"   {pool.pool} ({pool.source}): {text}")
-    start, end = int(e.fullness["year"].min()), int(e.fullness["year"].max()) \
-        if len(e.fullness) else (0, 0)
+    years = e.fullness["year"].to_numpy(dtype=int)
+    start, end = (int(years.min()), int(years.max())) if len(years) else (0, 0)
     lines.append(say("fullness", years=_span(start, end), unit=f"Rp {unit}"))
-    for f in e.fullness.itertuples():
+    for f in _records(e.fullness):
         price = ""
-        if float(f.shadow_price_priority) > 0:
-            price = say("price_text", price=number(float(f.shadow_price_priority), lang, 6),
-                        low=money(f.range_low), high=money(f.range_high))
-        lines.append("   " + say("fullness_row", pool=f.pool, year=int(f.year), budget=money(f.budget),
-                                 used=money(f.used), unused=money(f.unused), price=price))
+        if float(f["shadow_price_priority"]) > 0:
+            price = say("price_text", price=number(float(f["shadow_price_priority"]), lang, 6),
+                        low=money(f["range_low"]), high=money(f["range_high"]))
+        lines.append("   " + say("fullness_row", pool=f["pool"], year=int(f["year"]),
+                                 budget=money(f["budget"]), used=money(f["used"]),
+                                 unused=money(f["unused"]), price=price))
     if e.users.empty:
         lines.append(say("no_higher_users"))
-    for pool, part in e.users.groupby("pool", sort=True):
-        users = ", ".join(f"{u.name} ({u.program}, {number(float(u.priority), lang)}): {money(u.amount)}"
-                          for u in part.itertuples())
-        lines.append(say("higher_users", pool=pool, users=users))
+    for name, part in e.users.groupby("pool", sort=True):
+        users = ", ".join(f"{u['name']} ({u['program']}, {number(float(u['priority']), lang)}): "
+                          f"{money(u['amount'])}" for u in _records(part))
+        lines.append(say("higher_users", pool=name, users=users))
     reason = str(row["limiting_reason"])
     lines.append(say("its_limit", reason=f"{label(reason, lang)} ({reason})"))
     lines.append(f"   {row['limiting_detail']}")
@@ -81,7 +84,7 @@ def _change_lines(e: ProgrammeExplanation, unit: str, lang: Lang) -> list[str]:
                      else say("no_rule_suggestion"))
         return lines
     added = change.added
-    pools = ", ".join(f"{r.pool} {int(r.year)} +{money(r.added)}" for r in added.itertuples())
+    pools = ", ".join(f"{r['pool']} {int(r['year'])} +{money(r['added'])}" for r in _records(added))
     lines.append(say("cheapest_change", total=money(added["added"].sum()), unit=f"Rp {unit}",
                      pools=pools))
     if change.reach < 1.0:
@@ -109,17 +112,21 @@ def rule_words(obstacles: pd.DataFrame, lang: Lang = "id") -> str:
     if obstacles.empty:
         return label("rules_unknown", lang)
     words: list[str] = []
-    for o in obstacles.itertuples():
-        key = f"rule_{o.family}"
+    for o in _records(obstacles):
+        key = f"rule_{o['family']}"
         text = label(key, lang)
         if text == key:  # a family without words: its scenario key
-            text = str(o.rule)
-        text = text.format(other=o.other_program, pool=o.pool, region=o.region, years="")
-        if isinstance(o.year, int | float) and not pd.isna(o.year):
-            text = f"{text} {int(o.year)}"
+            text = str(o["rule"])
+        text = text.format(other=o["other_program"], pool=o["pool"], region=o["region"], years="")
+        if o["year"] is not None and not pd.isna(o["year"]):
+            text = f"{text} {int(o['year'])}"
         if text not in words:
             words.append(text)
     return "; ".join(words)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def _span(start: int, end: int) -> str:
