@@ -272,3 +272,61 @@ def solve_model(model: BuiltModel, solver: str | None = None,
                         stage_weights=objective.stage_weights, stage_scales=scales,
                         fix_integers_after_stage=2, dual_stages=(0, 1),
                         refine=lambda x: snap_refinement(model, x))
+
+
+# explain: kept at the end of the module (its top is edited elsewhere); no cycle, results.explain
+# does not import the api
+from ssk_optimize.results.explain import RunExplanation  # noqa: E402
+
+
+def explain_run(run_dir: str | Path, program: str | None = None, lang: str = "id",
+                solver: str | None = None) -> RunExplanation:
+    """Why the waiting programmes of a run (or ``program``) are not fully funded, and what would
+    fund them: a :class:`~ssk_optimize.results.explain.RunExplanation`.
+
+    The model is rebuilt from the run's ``scenario.resolved.yaml`` (the run's ``--set`` overrides
+    are already in it, so a re-solve applies only the suggestion; to apply it to the original
+    files, add the run's overrides first). Every suggestion is verified by a re-solve of that file
+    with the suggested overrides (no output folder). UsageError: not a run folder, a run with no
+    feasible plan, an unknown programme (with the closest ids) or a fully funded one.
+    """
+    # imported here: this function is added at the end of the module, the top is edited elsewhere
+    from ssk_optimize.model.elastic import elastic_program
+    from ssk_optimize.model.funding import run_shares
+    from ssk_optimize.results import explain as ex
+    from ssk_optimize.results.explain_text import explanation_lines
+
+    if lang not in ("id", "en"):
+        raise UsageError(f"--lang must be id or en, got {lang!r}")
+    run = read_run(run_dir)
+    if run.manifest.status not in ("optimal", "feasible_stopped"):
+        raise UsageError(f"{run.folder}: the run has no feasible plan (status {run.manifest.status}); "
+                         "explain needs a feasible run")
+    programs = run.tables.programs
+    if program is not None:
+        ex.check_program(programs, program, run.folder)
+    names = [program] if program is not None else ex.waiting_programmes(programs)
+    path = run.folder / "scenario.resolved.yaml"
+    loaded = load_scenario(path)
+    loaded = replace(loaded, scenario=canonical_scenario(loaded.scenario))
+    notes: tuple[str, ...] = ()
+    if loaded.sha256 != run.manifest.scenario_sha256:
+        notes = (f"{path} no longer hashes to the run's scenario_sha256: the model may differ from "
+                 "the run's",)
+    model = build_model(loaded.scenario)
+    factor = RUPIAH_PER_UNIT[run.manifest.money_unit] / RUPIAH_PER_UNIT[loaded.scenario.money_unit]
+    held = run_shares(model, run.tables.allocations, factor)
+    elastic = elastic_program(model) if names else None
+    explained = []
+    for name in names:
+        item = ex.explain_programme(run, model, name, held, elastic, solver)  # type: ignore[arg-type]
+        if item.overrides:
+            result = solve_file(path, overrides=item.overrides, output=None, solver=solver)
+            after = result.tables.programs
+            after_row = after[after["program"].astype(str) == name].to_dict("records")[0]
+            item = item.verified(ex.Verification(
+                result.solution.status.value, float(item.programme["funded"]), float(after_row["funded"]),
+                float(item.programme["funded_share"]), float(after_row["funded_share"])))
+        explained.append(replace(item, notes=notes))
+    text = explanation_lines(explained, run, lang)  # type: ignore[arg-type]
+    return ex.RunExplanation(run, explained, str(path), lang, text)

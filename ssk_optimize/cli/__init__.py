@@ -8,6 +8,7 @@ import click
 
 from ssk_optimize import __version__
 from ssk_optimize.cli.compare import compare_command
+from ssk_optimize.cli.explain import explain_command
 from ssk_optimize.cli.export import export_command
 from ssk_optimize.cli.report import report_command
 from ssk_optimize.cli.solve import solve_command
@@ -37,6 +38,7 @@ cli.add_command(solve_command)
 cli.add_command(compare_command)
 cli.add_command(report_command)
 cli.add_command(export_command)
+cli.add_command(explain_command)
 
 
 def main() -> None:

@@ -142,6 +142,78 @@ LABELS: dict[str, tuple[str, str]] = {  # key -> (Indonesian, English)
     "absent": ("Tidak ada dalam skenario", "Not in this run"),
     "not_optimal": ("Hasil ini belum terbukti optimal.", "This run was not proved optimal."),
     "generated": ("Dibuat oleh ssk-opt {version}.", "Made by ssk-opt {version}."),
+    # ssk-opt explain (results/explain_text.py)
+    "explain_title": ("Program: {name}", "Programme: {name}"),
+    "explain_status": ("Terdanai {funded} dari kebutuhan {need} {unit} ({share}); kesenjangan {gap}; "
+                       "prioritas {priority}.",
+                       "Funded {funded} of a need of {need} {unit} ({share}); gap {gap}; "
+                       "priority {priority}."),
+    "who_may_fund": ("1. Siapa yang boleh mendanai", "1. Who may fund it"),
+    "may_pay": ("boleh membayar: {what}", "may pay: {what}"),
+    "may_not": ("tidak boleh: {reason}", "may not: {reason}"),
+    "fullness": ("2. Keterisian pos anggaran yang boleh, {years} ({unit})",
+                 "2. How full its eligible pools are, {years} ({unit})"),
+    "fullness_row": ("{pool} {year}: pagu {budget}, terpakai {used}, sisa {unused}{price}",
+                     "{pool} {year}: budget {budget}, used {used}, unused {unused}{price}"),
+    "price_text": ("; harga bayangan (prioritas) {price} berlaku untuk pagu {low}-{high}",
+                   "; shadow price (priority) {price} valid for budgets {low}-{high}"),
+    "higher_users": ("   dipakai program berprioritas lebih tinggi di {pool}: {users}",
+                     "   used by higher-priority programmes in {pool}: {users}"),
+    "no_higher_users": ("   tidak ada program berprioritas lebih tinggi yang memakai pos ini",
+                        "   no higher-priority programme uses these pools"),
+    "its_limit": ("3. Batasnya: {reason}", "3. Its limit: {reason}"),
+    "what_funds": ("4. Yang akan mendanainya", "4. What would fund it"),
+    "cheapest_change": ("Perubahan pagu termurah: tambahan {total} {unit} ({pools})",
+                        "Cheapest budget change: {total} {unit} more ({pools})"),
+    "partial_reach": ("Dengan dana tak terbatas pun hanya {share} yang dapat dicapai; sisanya ditahan oleh: "
+                      "{rules}.", "Even with unlimited money it can reach only {share}; the rest is held "
+                      "by: {rules}."),
+    "money_cannot_help": ("Tambahan dana tidak menambah pendanaannya; yang menahan: {rules}.",
+                          "More money would not fund more of it; it is held by: {rules}."),
+    "not_solved": ("Perhitungan perubahan pagu gagal ({detail}).", "The budget change could not be "
+                   "computed ({detail})."),
+    "earmark_note": ("Penguncian (locked) di bawah menjaga dana baru untuk program ini: tanpa itu, "
+                     "penyelesaian ulang leksikografis dapat memberikannya kepada program yang "
+                     "peringkatnya lebih tinggi.",
+                     "The earmarks (locked) below keep the new money for this programme: without them "
+                     "the lexicographic re-solve may give it to a programme ranked before it."),
+    "base_note": ("{pool} diproyeksikan dari base: base.amount baru menaikkan pagu semua tahun.",
+                  "{pool} is projected from base: the new base.amount raises its budget in every year."),
+    "add_to_solve": ("Tambahkan ke perintah solve:", "Add to the solve command:"),
+    "rule_suggestion": ("Perubahan aturan yang disarankan: --set '{text}'",
+                        "Suggested rule change: --set '{text}'"),
+    "no_rule_suggestion": ("Tidak ada perubahan aturan sederhana yang disarankan.",
+                           "No simple rule change to suggest."),
+    "resolved_rises": ("Diverifikasi (diselesaikan ulang): terdanai naik dari {before} menjadi {after} "
+                       "{unit} ({share_before} -> {share_after}).",
+                       "Re-solved: funded rises from {before} to {after} {unit} ({share_before} -> "
+                       "{share_after})."),
+    "resolved_not": ("Diselesaikan ulang: terdanai tidak naik ({before} -> {after} {unit}, status "
+                     "{status}).", "Re-solved: funded does not rise ({before} -> {after} {unit}, "
+                     "status {status})."),
+    "capital": ("belanja modal", "capital"),
+    "rules_unknown": ("aturan yang menahan program lain pada tingkat hasil", "the other programmes "
+                      "held at their run amounts"),
+    "rule_readiness": ("kesiapan (prasyarat {other})", "readiness (prerequisite {other})"),
+    "rule_max_per_year": ("kapasitas per tahun (max_per_year)", "capacity per year (max_per_year)"),
+    "rule_capex_growth": ("pertumbuhan belanja modal wilayah {region} (capex_growth)",
+                          "capital growth of region {region} (capex_growth)"),
+    "rule_per_region": ("batas per wilayah {pool} (per_region)", "per-region limit of {pool} (per_region)"),
+    "rule_matching": ("dana pendamping (matching)", "matching money (matching)"),
+    "rule_masyarakat_share": ("porsi masyarakat (masyarakat_share)", "community share (masyarakat_share)"),
+    "rule_dak_supporting": ("batas biaya penunjang DAK {pool}", "DAK supporting-cost cap of {pool}"),
+    "rule_excludes": ("alternatif {other} (excludes)", "alternative {other} (excludes)"),
+    "rule_om_obligation": ("O&M asetnya (om_rate)", "the O&M of its assets (om_rate)"),
+    "rule_om_handover": ("batas O&M yang diwariskan (om_handover_cap)", "O&M handover cap (om_handover_cap)"),
+    "rule_desa_share": ("porsi Dana Desa (desa_share)", "Dana Desa share (desa_share)"),
+    "rule_recipients": ("bantuan keuangan khusus {pool} (recipients)",
+                        "bantuan keuangan khusus of {pool} (recipients)"),
+    "rule_pool_requires": ("pos {pool} baru terbuka setelah prasyarat (requires)",
+                           "pool {pool} opens only after its prerequisite (requires)"),
+    "rule_pool_open": ("pos {pool} baru terbuka setelah {other} (requires)",
+                       "pool {pool} opens only after {other} (requires)"),
+    "rule_max_years": ("lama pembayaran per unit (max_years)", "payment years per unit (max_years)"),
+    "rule_years": ("tahun pelaksanaan {years}", "its years {years}"),
 }
 
 

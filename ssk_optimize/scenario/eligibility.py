@@ -151,3 +151,31 @@ def dana_desa_shares(scenario: Scenario) -> np.ndarray:
         else:
             shares.append(np.nan)
     return np.array(shares, dtype=float).reshape(-1)
+
+
+def pool_reasons(scenario: Scenario, program: str) -> pd.DataFrame:
+    """For one programme, every pool of the scenario: may it pay capital / O&M money, and why not.
+
+    Columns ``pool, source, holder, capex, om, capex_reason, om_reason`` in pool order. The
+    reasons are those of :func:`eligible_pairs` (the rule row of the pool's source, bantuan
+    keuangan khusus recipients); a pool whose holder covers neither the programme's region, nor
+    its province, nor is ``national`` (which :func:`eligible_pairs` leaves out) gets "held by H,
+    which covers neither region R nor its province P" for both. Unknown ``program``: KeyError.
+    """
+    programs = program_frame(scenario)
+    mine = programs[programs["program"] == program]
+    if mine.empty:
+        raise KeyError(program)
+    pools = pool_frame(scenario)
+    pairs = eligible_pairs(scenario)
+    pairs = pairs[pairs["program"] == program].set_index("pool")
+    region, province = str(mine["region"].iloc[0]), str(mine["province"].iloc[0])
+    elsewhere = ("held by " + pools["holder"].astype(str) + f", which covers neither region {region}"
+                 f" nor its province {province}")
+    known = pools["pool"].isin(pairs.index).to_numpy()
+    frame = pools[["pool", "source", "holder"]].copy()
+    for flag, reason in (("capex", "capex_reason"), ("om", "om_reason")):
+        frame[flag] = pairs[flag].reindex(pools["pool"]).fillna(False).to_numpy(dtype=bool)
+        text = pairs[reason].reindex(pools["pool"]).to_numpy(dtype=object)
+        frame[reason] = np.where(known, text, elsewhere.to_numpy(dtype=object))
+    return frame.reset_index(drop=True)
