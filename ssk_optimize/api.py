@@ -20,11 +20,11 @@ from ssk_optimize.model.elastic import elastic_program
 from ssk_optimize.model.formulation import BuiltModel, build_model
 from ssk_optimize.model.near import with_near_stage
 from ssk_optimize.model.objective import normalisers
-from ssk_optimize.model.origins import column_bounds, row_origins
+from ssk_optimize.model.origins import column_bounds, linking_programs, row_origins
 from ssk_optimize.model.relaxation import scenario_changes
 from ssk_optimize.model.snap import snap_refinement
 from ssk_optimize.results.compare import money_moved
-from ssk_optimize.results.diagnosis import (DIAGNOSIS_FILES, OPTIONS, Diagnosis, Option,
+from ssk_optimize.results.diagnosis import (DIAGNOSIS_FILES, LAST_RESORT, OPTIONS, Diagnosis, Option,
                                             diagnosis_frame, diagnosis_text)
 from ssk_optimize.results.labels import Lang
 from ssk_optimize.results.manifest import build_manifest
@@ -93,8 +93,11 @@ def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = Non
     with ConflictFinder(backend, elastic.lp, elastic.cols, elastic.elastics["group"].to_numpy(),
                         elastic.elastics["price"].to_numpy(dtype=float), options) as finder:
         clash = finder.conflict()
+        whole = finder.needs_whole_numbers(clash)
         found: list[Option] = []
         for name, levers in OPTIONS:
+            if name == LAST_RESORT and found:
+                continue
             relaxation = finder.relax(np.isin(lever, list(levers)))
             if relaxation is None:
                 continue
@@ -106,11 +109,35 @@ def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = Non
                                 _feasible_with(loaded, tuple(changes["set"]), backend, options)))
         solves = finder.stats
     conflict = elastic.groups.iloc[clash].reset_index(drop=True)
+    kind = conflict["kind"].to_numpy()
+    index = conflict["index"].to_numpy(dtype=np.int64)
+    linking = linking_programs(model, index[kind == "row"], index[kind == "column"])
+    conflict = pd.concat([conflict, _whole_unit_rows(model, conflict, linking, whole)],
+                         ignore_index=True)
     conflict["where"] = [loaded.where(path) for path in conflict["path"]]
     conflict = conflict[["rule", "family", "name", "program", "pool", "region", "year",
                          "indicator", "other_program", "where"]]
     return Diagnosis(loaded.scenario.scenario, loaded.scenario.money_unit, conflict, tuple(found),
-                     solves=solves.solves, seconds=time.perf_counter() - clock)
+                     linking=tuple(linking), solves=solves.solves,
+                     seconds=time.perf_counter() - clock)
+
+
+def _whole_unit_rows(model: BuiltModel, conflict: pd.DataFrame, linking: list[str],
+                     fractions_hold: bool) -> pd.DataFrame:
+    """``programs.divisible`` lines for whole-unit programmes in the conflict: all it involves
+    when the rules would hold with fractions, else those whose fractional ``min_quantity`` the
+    whole-unit rule rounds up (4.5 becomes 5 units)."""
+    programs = model.index.programs
+    whole = set(programs.loc[~programs["divisible"], "program"])
+    if fractions_hold:
+        involved = sorted(whole & (set(conflict["program"].dropna()) | set(linking)))
+    else:
+        minimum = programs.set_index("program")["min_quantity"]
+        bounded = conflict.loc[conflict["rule"] == "programs.min_quantity", "program"].dropna()
+        involved = sorted(p for p in whole & set(bounded) if float(minimum[p]) % 1 > 1e-9)
+    return pd.DataFrame({"rule": "programs.divisible", "family": "whole", "program": involved,
+                         "name": [f"whole[{p}]" for p in involved],
+                         "path": [("programs", p, "divisible") for p in involved]})
 
 
 def _feasible_with(loaded: LoadedScenario, changes: tuple[str, ...], backend: Backend,

@@ -46,6 +46,12 @@ LEVERS: dict[tuple[str, str], str] = {
     ("per_region", "lower"): "commitment",
     ("objective.hard_targets", "upper"): "target",
     ("max_per_year", "upper"): "capacity",
+    # rules a planner may drop or facts that may be wrong: tried only when nothing above helps
+    ("readiness", "upper"): "rule",
+    ("excludes", "upper"): "rule",
+    ("pool_open", "upper"): "rule",
+    ("pool_requires", "upper"): "rule",
+    ("baseline_om", "lower"): "rule",
 }
 
 
@@ -176,4 +182,5 @@ def _prices(model: BuiltModel, groups: pd.DataFrame, elastics: pd.DataFrame) -> 
     full_cost = np.nanmax(np.where(np.isfinite(ix.cost_scaled), ix.cost_scaled, np.nan), axis=1)
     everything = float(np.nansum(ix.budget_scaled)) + float(np.nansum(full_cost * quantity))
     price[lever == "target"] = 10.0 * max(everything, 1.0)
+    price[lever == "rule"] = 100.0 * max(everything, 1.0)
     return price

@@ -135,6 +135,24 @@ def column_bounds(model: BuiltModel) -> pd.DataFrame:
                   "indicator", "path"]]
 
 
+def linking_programs(model: BuiltModel, rows: npt.ArrayLike, cols: npt.ArrayLike) -> list[str]:
+    """Programmes (ids, sorted) that tie the given rows and column bounds together: those with a
+    column in at least two of them, or that a row or bound belongs to by its key (a programme's
+    quantity row, its locked money)."""
+    ix = model.index
+    owner = np.full(model.lp.n_cols, -1, dtype=np.int64)
+    for block in (ix.share, ix.whole, ix.fund, ix.om, ix.done, ix.built):
+        owner[block["col"].to_numpy(dtype=np.int64)] = block["program_row"].to_numpy(dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    touched = model.lp.matrix[rows].tocoo()
+    members = np.concatenate([touched.row, len(rows) + np.arange(len(cols))])
+    programs = np.concatenate([owner[touched.col], owner[cols]])
+    pairs = np.unique(np.stack([members, programs])[:, programs >= 0], axis=1)
+    counts = np.bincount(pairs[1], minlength=len(ix.programs))
+    return sorted(ix.programs["program"].to_numpy(dtype=object)[counts >= 2].tolist())
+
+
 def _refine(ix: ProblemIndex, family: str, keys: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Paths finer than a family's pattern: a projected pool's budget is its ``base`` (and
     ``growth``), a matching row's rule is its item of ``rules.matching`` (by position)."""
@@ -149,6 +167,8 @@ def _refine(ix: ProblemIndex, family: str, keys: pd.DataFrame, frame: pd.DataFra
                                np.full(len(base), "base", dtype=object), strict=True))
             paths[mask] = base
             frame = frame.assign(path=paths)
+    if family in ("excludes", "excludes_built") and "other_row" in keys:
+        frame = _declared_excludes(ix, frame)
     if family == "matching" and "source" in keys:
         position: dict[str, int] = {}
         for i, rule in enumerate(ix.scenario.rules.matching):
@@ -159,6 +179,23 @@ def _refine(ix: ProblemIndex, family: str, keys: pd.DataFrame, frame: pd.DataFra
                             keys["source"].map(position).to_numpy(dtype=object), strict=True))
         frame = frame.assign(path=paths)
     return frame
+
+
+def _declared_excludes(ix: ProblemIndex, frame: pd.DataFrame) -> pd.DataFrame:
+    """An exclusion row's path is the ``excludes`` of the programme that declares it (either of
+    the pair may write it; the row is keyed by the pair in id order)."""
+    declares = {(p.id, q) for p in ix.scenario.programs for q in p.excludes}
+    program = frame["program"].to_numpy(dtype=object)
+    other = frame["other_program"].to_numpy(dtype=object)
+    swap = np.array([(a, b) not in declares and (b, a) in declares
+                     for a, b in zip(program, other, strict=True)], dtype=bool)
+    if not swap.any():
+        return frame
+    paths = frame["path"].to_numpy(dtype=object).copy()
+    swapped = np.empty(int(swap.sum()), dtype=object)
+    swapped[:] = [("programs", b, "excludes") for b in other[swap]]
+    paths[swap] = swapped
+    return frame.assign(path=paths)
 
 
 def _entities(ix: ProblemIndex, keys: pd.DataFrame) -> pd.DataFrame:

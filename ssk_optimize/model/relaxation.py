@@ -12,6 +12,10 @@ the suggestion is ``ssk-opt solve FILE --set TEXT ...`` (formulation.md, Diagnos
 | ``per_region[b,r,t]`` lower | scaled money | ``pools.b.per_region.min`` down by the largest violation |
 | ``shortfall[r,k,t]`` upper (hard target) | share of households | ``regions.r.targets.k.t`` down, or ``objective.hard_targets=false`` for a trajectory or an unlisted year |
 | ``max_per_year[p,t]`` upper | units | ``programs.p.max_per_year`` up by the largest violation |
+| ``readiness[p,q,t]`` upper | share | ``programs.p.requires`` without ``q`` |
+| ``excludes[p,q]`` upper | choice | the declaring programme's ``excludes`` without the other |
+| ``pool_open`` / ``pool_requires`` upper | choice, money | ``pools.b.requires=[]`` (the pool opens from the start) |
+| ``baseline_om[r,t]`` lower | scaled money | ``regions.r.baseline_om.t`` down |
 
 Money goes up to the next hundredth of the money unit (down for commitments), shares to the
 next 1e-4, so the figure a planner types is round and still restores feasibility.
@@ -42,7 +46,7 @@ def scenario_changes(model: BuiltModel, program: ElasticProgram,
     """One line per scenario value to change (module docstring), sorted by path."""
     used = program.elastics.assign(violation=violation)
     used = used[(used["violation"] > NEGLIGIBLE) & used["lever"].notna()]
-    lines = used.join(program.groups, on="group", rsuffix="_group")
+    lines = used.merge(program.groups, left_on="group", right_index=True, suffixes=("", "_group"))
     ix = model.index
     money = ix.rupiah_scale / RUPIAH_PER_UNIT[ix.scenario.money_unit]
     out: list[dict[str, object]] = []
@@ -163,10 +167,67 @@ def _capacity(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[
     return out
 
 
+def _requires(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    programs = {p.id: p for p in model.index.scenario.programs}
+    out = []
+    for program_id, rows in part.groupby("program", sort=True):
+        program = programs[str(program_id)]
+        left = [q for q in program.requires if q not in set(rows["other_program"])]
+        out.append(_listing("programs.requires", ("programs", program.id, "requires"),
+                            f"programs.{program.id}.requires", program.requires, left,
+                            program=program.id))
+    return out
+
+
+def _excludes(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    programs = {p.id: p for p in model.index.scenario.programs}
+    out = []
+    for _, line in part.iterrows():
+        a, b = str(line["program"]), str(line["other_program"])
+        owner, other = (a, b) if b in programs[a].excludes else (b, a)
+        listed = programs[owner].excludes
+        out.append(_listing("programs.excludes", ("programs", owner, "excludes"),
+                            f"programs.{owner}.excludes", listed, [q for q in listed if q != other],
+                            program=owner))
+    return out
+
+
+def _pool_requires(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    pools = {b.id: b for b in model.index.scenario.pools}
+    return [_listing("pools.requires", ("pools", str(b), "requires"), f"pools.{b}.requires",
+                     pools[str(b)].requires, [], pool=str(b))
+            for b in sorted(set(part["pool"]))]
+
+
+def _baseline_om(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    ix = model.index
+    need = ix.baseline_need.assign(region=ix.regions["region"].to_numpy(dtype=object)[
+        ix.baseline_need["region_row"].to_numpy()], year=ix.years[ix.baseline_need["t"].to_numpy()])
+    need = need.set_index(["region", "year"])["amount"]
+    out = []
+    for _, line in part.sort_values(["region", "year"]).iterrows():
+        region, year = str(line["region"]), int(line["year"])
+        current = float(need.loc[(region, year)])
+        value = max(0.0, _down(current - float(line["violation"]) * money))
+        out.append(_change("regions.baseline_om", region=region, year=year,
+                           path=("regions", region, "baseline_om", year), current=current,
+                           suggested=value, unit=ix.scenario.money_unit,
+                           text=f"regions.{region}.baseline_om.{year}={_fmt(value)}"))
+    return out
+
+
+def _listing(rule: str, path: tuple[object, ...], key: str, before: tuple[str, ...],
+             after: list[str], **entity: str) -> dict[str, object]:
+    """A change of a list of ids (requires, excludes): ``current``/``suggested`` are counts."""
+    return _change(rule, path=path, current=float(len(before)), suggested=float(len(after)),
+                   unit="ids", text=f"{key}=[{', '.join(after)}]", **entity)
+
+
 _CHANGERS = {
     "pool_budget": _budget, "quantity": _min_quantity, "programs.min_quantity": _min_quantity,
     "programs.locked": _locked, "per_region": _per_region, "objective.hard_targets": _targets,
-    "max_per_year": _capacity,
+    "max_per_year": _capacity, "readiness": _requires, "excludes": _excludes,
+    "pool_open": _pool_requires, "pool_requires": _pool_requires, "baseline_om": _baseline_om,
 }
 
 

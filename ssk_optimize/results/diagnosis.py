@@ -25,7 +25,10 @@ OPTIONS: tuple[tuple[str, frozenset[str]], ...] = (
     ("cheapest", frozenset({"budget", "commitment", "target", "capacity"})),
     ("budgets", frozenset({"budget"})),
     ("commitments", frozenset({"commitment", "target", "capacity"})),
+    ("rules", frozenset({"budget", "commitment", "target", "capacity", "rule"})),
 )
+#: Tried only when none of the options before it restores feasibility.
+LAST_RESORT = "rules"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Diagnosis:
     money_unit: str
     conflict: pd.DataFrame  # origins of the clashing rules (model.origins columns + where)
     options: tuple[Option, ...] = ()
+    linking: tuple[str, ...] = ()  # programmes with columns in two or more of the clashing rules
     solves: int = 0
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -69,7 +73,8 @@ class Diagnosis:
     def summary(self) -> dict[str, object]:
         """The manifest's ``diagnosis`` entry."""
         return {"rules": list(self.rules),
-                "programs": sorted({p for p in self.conflict["program"] if isinstance(p, str)}),
+                "programs": sorted({p for p in self.conflict["program"] if isinstance(p, str)}
+                                   | set(self.linking)),
                 "pools": sorted({p for p in self.conflict["pool"] if isinstance(p, str)}),
                 "options": [{"name": o.name, "set": list(o.overrides), "verified": o.verified,
                              "budget_added": o.budget_added} for o in self.options],
@@ -102,6 +107,8 @@ def diagnosis_text(diagnosis: Diagnosis, lang: Lang = "id") -> str:
              word("conflict", lang)]
     for _, row in diagnosis.conflict.iterrows():
         lines.append("  - " + conflict_line(row, lang))
+    if diagnosis.linking:
+        lines += ["", word("linking", lang) + " " + ", ".join(diagnosis.linking)]
     if not diagnosis.options:
         lines += ["", word("no_relaxation", lang)]
     for number, option in enumerate(diagnosis.options, start=1):

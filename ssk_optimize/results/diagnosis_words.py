@@ -28,6 +28,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cheapest": ("perubahan terkecil", "smallest change"),
     "budgets": ("hanya anggaran", "budgets only"),
     "commitments": ("hanya komitmen", "commitments only"),
+    "rules": ("mengubah aturan", "changing a rule"),
+    "linking": ("Program yang menghubungkan aturan-aturan ini:", "Programmes that link these rules:"),
     "checked": ("sudah diperiksa: skenario dengan perubahan ini layak",
                 "checked: the scenario with these changes is feasible"),
     "unchecked": ("diperiksa: masih tidak layak", "checked: still infeasible"),
@@ -71,6 +73,8 @@ _RULES: dict[str, tuple[str, str]] = {
                          "Bantuan keuangan khusus of {pool} for {region} in {year}"),
     "pools.requires": ("{pool} baru terbuka setelah {other_program} (tahun {year})",
                        "{pool} opens only after {other_program} (year {year})"),
+    "programs.divisible": ("Unit utuh (divisible: false) {program}",
+                           "Whole units (divisible: false) of {program}"),
     "programs.desa_share": ("Porsi desa Dana Desa {program} tahun {year}",
                             "Dana Desa desa share of {program} in {year}"),
 }
@@ -92,6 +96,15 @@ _CHANGES: dict[str, tuple[str, str]] = {
                                "Make the targets soft (stage 1 then minimises their shortfall)"),
     "programs.max_per_year": ("Naikkan kapasitas per tahun {program} dari {current} menjadi {suggested} unit",
                               "Raise the yearly capacity of {program} from {current} to {suggested} units"),
+    "programs.requires": ("Lepaskan prasyarat {program} ({set})", "Drop a prerequisite of {program} ({set})"),
+    "programs.excludes": ("Lepaskan pengecualian alternatif {program} ({set})",
+                          "Drop an exclusion of {program} ({set})"),
+    "pools.requires": ("Buka {pool} sejak awal, tanpa menunggu program prasyarat ({set})",
+                       "Open {pool} from the start, without waiting for its programme ({set})"),
+    "regions.baseline_om": ("Periksa O&M aset eksisting {region}{year}: turunkan dari {current} menjadi "
+                            "{suggested} ({unit})",
+                            "Check the O&M of existing assets of {region}{year}: lower it from "
+                            "{current} to {suggested} ({unit})"),
 }
 
 
@@ -119,7 +132,7 @@ def change_line(row: Any, money_unit: str, lang: Lang) -> str:
     year = _text(row.get("year"))
     share = rule == "regions.targets"
     fields = {k: _text(row.get(k)) for k in ("program", "pool", "region", "indicator")}
-    fields |= {"year": f" {year}" if year else "", "unit": unit,
+    fields |= {"year": f" {year}" if year else "", "unit": unit, "set": str(row["set"]),
                "current": _figure(row["current"], lang, share),
                "suggested": _figure(row["suggested"], lang, share)}
     text = (pair[0] if lang == "id" else pair[1]).format(**fields)

@@ -75,6 +75,7 @@ class ConflictFinder:
         self._groups = np.asarray(groups, dtype=np.int64)
         self._prices = np.asarray(prices, dtype=float)
         self._options = options
+        self._integrality = lp.integrality.copy()
         self.solves = 0
         self.seconds = 0.0
 
@@ -128,6 +129,21 @@ class ConflictFinder:
             if self._solve() is not None:
                 enforced[group] = True  # needed: without it the rest is feasible
         return np.flatnonzero(enforced).astype(np.int64)
+
+    def needs_whole_numbers(self, groups: IntArray) -> bool:
+        """Whether ``groups`` clash only because some columns must be whole: true when they can
+        all hold once every column may be fractional (then integrality is part of the conflict)."""
+        if not self._integrality.any():
+            return False
+        enforced = np.zeros(int(self._groups.max(initial=-1)) + 1, dtype=bool)
+        enforced[groups] = True
+        self._session.set_objective(np.zeros(self._n_cols), "min")
+        self._free(~enforced[self._groups])
+        self._session.set_integrality(np.zeros(self._n_cols, dtype=bool))
+        try:
+            return self._solve() is not None
+        finally:
+            self._session.set_integrality(self._integrality)
 
     def _free(self, mask: npt.NDArray[np.bool_]) -> None:
         self._session.set_col_bounds(self._cols, np.zeros(self._cols.size),
