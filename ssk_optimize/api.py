@@ -18,14 +18,25 @@ import pandas as pd
 from ssk_optimize.errors import ScenarioError, UsageError
 from ssk_optimize.model.elastic import elastic_program
 from ssk_optimize.model.formulation import BuiltModel, build_model
+from ssk_optimize.model.funding import run_shares
 from ssk_optimize.model.near import with_near_stage
 from ssk_optimize.model.objective import normalisers
 from ssk_optimize.model.origins import column_bounds, linking_programs, row_origins
 from ssk_optimize.model.relaxation import scenario_changes
 from ssk_optimize.model.snap import snap_refinement
+from ssk_optimize.results import explain as ex
 from ssk_optimize.results.compare import money_moved
-from ssk_optimize.results.diagnosis import (DIAGNOSIS_FILES, LAST_RESORT, OPTIONS, Diagnosis, Option,
-                                            diagnosis_frame, diagnosis_text)
+from ssk_optimize.results.diagnosis import (
+    DIAGNOSIS_FILES,
+    LAST_RESORT,
+    OPTIONS,
+    Diagnosis,
+    Option,
+    diagnosis_frame,
+    diagnosis_text,
+)
+from ssk_optimize.results.explain import RunExplanation
+from ssk_optimize.results.explain_text import explanation_lines
 from ssk_optimize.results.labels import Lang
 from ssk_optimize.results.manifest import build_manifest
 from ssk_optimize.results.output import check_output_folder, default_folder
@@ -301,12 +312,7 @@ def solve_model(model: BuiltModel, solver: str | None = None,
                         refine=lambda x: snap_refinement(model, x))
 
 
-# explain: kept at the end of the module (its top is edited elsewhere); no cycle, results.explain
-# does not import the api
-from ssk_optimize.results.explain import RunExplanation  # noqa: E402
-
-
-def explain_run(run_dir: str | Path, program: str | None = None, lang: str = "id",
+def explain_run(run_dir: str | Path, program: str | None = None, lang: Lang = "id",
                 solver: str | None = None) -> RunExplanation:
     """Why the waiting programmes of a run (or ``program``) are not fully funded, and what would
     fund them: a :class:`~ssk_optimize.results.explain.RunExplanation`.
@@ -317,12 +323,6 @@ def explain_run(run_dir: str | Path, program: str | None = None, lang: str = "id
     with the suggested overrides (no output folder). UsageError: not a run folder, a run with no
     feasible plan, an unknown programme (with the closest ids) or a fully funded one.
     """
-    # imported here: this function is added at the end of the module, the top is edited elsewhere
-    from ssk_optimize.model.elastic import elastic_program
-    from ssk_optimize.model.funding import run_shares
-    from ssk_optimize.results import explain as ex
-    from ssk_optimize.results.explain_text import explanation_lines
-
     if lang not in ("id", "en"):
         raise UsageError(f"--lang must be id or en, got {lang!r}")
     run = read_run(run_dir)
@@ -343,10 +343,10 @@ def explain_run(run_dir: str | Path, program: str | None = None, lang: str = "id
     model = build_model(loaded.scenario)
     factor = RUPIAH_PER_UNIT[run.manifest.money_unit] / RUPIAH_PER_UNIT[loaded.scenario.money_unit]
     held = run_shares(model, run.tables.allocations, factor)
-    elastic = elastic_program(model) if names else None
+    elastic = elastic_program(model)
     explained = []
     for name in names:
-        item = ex.explain_programme(run, model, name, held, elastic, solver)  # type: ignore[arg-type]
+        item = ex.explain_programme(run, model, name, held, elastic, solver)
         if item.overrides:
             result = solve_file(path, overrides=item.overrides, output=None, solver=solver)
             after = result.tables.programs
@@ -355,5 +355,5 @@ def explain_run(run_dir: str | Path, program: str | None = None, lang: str = "id
                 result.solution.status.value, float(item.programme["funded"]), float(after_row["funded"]),
                 float(item.programme["funded_share"]), float(after_row["funded_share"])))
         explained.append(replace(item, notes=notes))
-    text = explanation_lines(explained, run, lang)  # type: ignore[arg-type]
+    text = explanation_lines(explained, run, lang)
     return ex.RunExplanation(run, explained, str(path), lang, text)

@@ -10,6 +10,7 @@ import click
 from ssk_optimize import api
 from ssk_optimize.cli.render import handle_errors, out
 from ssk_optimize.results.explain import explanation_json
+from ssk_optimize.results.labels import Lang
 
 
 @click.command("explain")
@@ -22,7 +23,7 @@ from ssk_optimize.results.explain import explanation_json
               "(default: highs).")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @handle_errors
-def explain_command(run_dir: Path, program: str | None, lang: str, solver: str | None,
+def explain_command(run_dir: Path, program: str | None, lang: Lang, solver: str | None,
                     as_json: bool) -> None:
     """Explain the waiting list of RUN_DIR: who may fund each programme, how full its pools
     are, its limit, and the cheapest budget change (as --set overrides) that funds it, checked

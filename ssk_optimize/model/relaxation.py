@@ -3,19 +3,19 @@
 Each used lever becomes one change of one scenario value, with its ``--set`` text, so applying
 the suggestion is ``ssk-opt solve FILE --set TEXT ...`` (formulation.md, Diagnosis):
 
-| lever row or bound | violation unit | change |
-|---|---|---|
-| ``pool_budget[b,t]`` upper | scaled money | ``pools.b.budget.t`` up (a projected pool: ``pools.b.base.amount`` up by the largest yearly factor) |
-| ``quantity[p]`` lower | share of ``Q[p]`` | ``programs.p.min_quantity`` down by ``e Q[p]`` |
-| ``whole[p]`` lower bound | units | ``programs.p.min_quantity`` down to a whole number |
-| ``fund[p,b,t]`` lower bound (locked) | scaled money | ``programs.p.locked.t.b`` down |
-| ``per_region[b,r,t]`` lower | scaled money | ``pools.b.per_region.min`` down by the largest violation |
-| ``shortfall[r,k,t]`` upper (hard target) | share of households | ``regions.r.targets.k.t`` down, or ``objective.hard_targets=false`` for a trajectory or an unlisted year |
-| ``max_per_year[p,t]`` upper | units | ``programs.p.max_per_year`` up by the largest violation |
-| ``readiness[p,q,t]`` upper | share | ``programs.p.requires`` without ``q`` |
-| ``excludes[p,q]`` upper | choice | the declaring programme's ``excludes`` without the other |
-| ``pool_open`` / ``pool_requires`` upper | choice, money | ``pools.b.requires=[]`` (the pool opens from the start) |
-| ``baseline_om[r,t]`` lower | scaled money | ``regions.r.baseline_om.t`` down |
+- ``pool_budget[b,t]`` upper (scaled money): ``pools.b.budget.t`` up; a projected pool's
+  ``pools.b.base.amount`` up by the largest yearly factor;
+- ``quantity[p]`` lower (share of ``Q[p]``): ``programs.p.min_quantity`` down by ``e Q[p]``;
+  ``whole[p]`` lower bound (units): ``programs.p.min_quantity`` down to a whole number;
+- ``fund[p,b,t]`` lower bound (locked, scaled money): ``programs.p.locked.t.b`` down;
+- ``per_region[b,r,t]`` lower (scaled money): ``pools.b.per_region.min`` down by the largest;
+- ``shortfall[r,k,t]`` upper (hard target, share of households): ``regions.r.targets.k.t``
+  down, or ``objective.hard_targets=false`` for a trajectory or an unlisted year;
+- ``max_per_year[p,t]`` upper (units): ``programs.p.max_per_year`` up by the largest;
+- rules, the last resort: ``readiness[p,q,t]``: ``programs.p.requires`` without ``q``;
+  ``excludes[p,q]``: the declaring programme's ``excludes`` without the other;
+  ``pool_open`` / ``pool_requires``: ``pools.b.requires=[]``; ``baseline_om[r,t]`` lower:
+  ``regions.r.baseline_om.t`` down.
 
 Money goes up to the next hundredth of the money unit (down for commitments), shares to the
 next 1e-4, so the figure a planner types is round and still restores feasibility.
@@ -84,17 +84,16 @@ def _budget(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[st
 
 
 def _min_quantity(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
-    ix = model.index
-    programs = ix.programs.set_index("program")
+    programs = {p.id: p for p in model.index.scenario.programs}
     out = []
     for program_id, rows in part.groupby("program", sort=True):
-        row = programs.loc[str(program_id)]
-        current = float(row["min_quantity"])
+        program = programs[str(program_id)]
+        current = float(program.min_quantity)
         units = rows["violation"].to_numpy(dtype=float)
-        if rows["family"].iloc[0] == "quantity":
-            units = units * float(row["quantity"])
+        shares = rows["family"].to_numpy() == "quantity"  # the row is in shares, the bound in units
+        units = np.where(shares, units * float(program.quantity), units)
         fewer = float(units.max())
-        value = max(0.0, math.floor(round(current - fewer, 6)) if not row["divisible"]
+        value = max(0.0, math.floor(round(current - fewer, 6)) if not program.divisible
                     else _down(current - fewer))
         out.append(_change("programs.min_quantity", program=str(program_id),
                            path=("programs", str(program_id), "min_quantity"), current=current,
@@ -105,10 +104,10 @@ def _min_quantity(model: BuiltModel, part: pd.DataFrame, money: float) -> list[d
 
 def _locked(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
     ix = model.index
-    fund = ix.fund.set_index("col")
+    part = part.sort_values(["program", "year", "pool"])
+    locked = _lookup(ix.fund, "col", "locked", part["index"])
     out = []
-    for _, line in part.sort_values(["program", "year", "pool"]).iterrows():
-        current = float(fund.loc[int(line["index"]), "locked"])
+    for current, (_, line) in zip(locked, part.iterrows(), strict=True):
         value = max(0.0, _down(current - float(line["violation"]) * money))
         p, b, year = str(line["program"]), str(line["pool"]), int(line["year"])
         out.append(_change("programs.locked", program=p, pool=b, year=year,
@@ -135,12 +134,12 @@ def _per_region(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dic
 def _targets(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
     ix = model.index
     regions = {r.id: r for r in ix.scenario.regions}
-    short = ix.shortfall.set_index("col")
+    part = part.sort_values(["region", "indicator", "year"])
+    targets = _lookup(ix.shortfall, "col", "target", part["index"])
     out = []
-    for _, line in part.sort_values(["region", "indicator", "year"]).iterrows():
+    for current, (_, line) in zip(targets, part.iterrows(), strict=True):
         region, indicator, year = str(line["region"]), str(line["indicator"]), int(line["year"])
         target = regions[region].targets.get(indicator)
-        current = float(short.loc[int(line["index"]), "target"])
         if target is None or target.trajectory is not None or year not in target.shares:
             return [_change("objective.hard_targets", path=("objective", "hard_targets"),
                             current=1.0, suggested=0.0, unit="flag",
@@ -201,13 +200,15 @@ def _pool_requires(model: BuiltModel, part: pd.DataFrame, money: float) -> list[
 
 def _baseline_om(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
     ix = model.index
-    need = ix.baseline_need.assign(region=ix.regions["region"].to_numpy(dtype=object)[
-        ix.baseline_need["region_row"].to_numpy()], year=ix.years[ix.baseline_need["t"].to_numpy()])
-    need = need.set_index(["region", "year"])["amount"]
+    region_row = {r: i for i, r in enumerate(ix.regions["region"])}
+    need = ix.baseline_need.assign(key=ix.baseline_need["region_row"] * ix.n_years + ix.baseline_need["t"])
+    part = part.sort_values(["region", "year"])
+    keys = [region_row[str(r)] * ix.n_years + int(y) - int(ix.years[0])
+            for r, y in zip(part["region"], part["year"], strict=True)]
+    amounts = _lookup(need, "key", "amount", keys)
     out = []
-    for _, line in part.sort_values(["region", "year"]).iterrows():
+    for current, (_, line) in zip(amounts, part.iterrows(), strict=True):
         region, year = str(line["region"]), int(line["year"])
-        current = float(need.loc[(region, year)])
         value = max(0.0, _down(current - float(line["violation"]) * money))
         out.append(_change("regions.baseline_om", region=region, year=year,
                            path=("regions", region, "baseline_om", year), current=current,
@@ -216,11 +217,17 @@ def _baseline_om(model: BuiltModel, part: pd.DataFrame, money: float) -> list[di
     return out
 
 
+def _lookup(frame: pd.DataFrame, key: str, value: str, keys: object) -> npt.NDArray[np.float64]:
+    """``frame[value]`` where ``frame[key]`` equals each of ``keys`` (NaN where absent)."""
+    return frame.set_index(key)[value].reindex(list(keys)).to_numpy(dtype=float)  # type: ignore[call-overload]
+
+
 def _listing(rule: str, path: tuple[object, ...], key: str, before: tuple[str, ...],
-             after: list[str], **entity: str) -> dict[str, object]:
+             after: list[str], program: str | None = None,
+             pool: str | None = None) -> dict[str, object]:
     """A change of a list of ids (requires, excludes): ``current``/``suggested`` are counts."""
     return _change(rule, path=path, current=float(len(before)), suggested=float(len(after)),
-                   unit="ids", text=f"{key}=[{', '.join(after)}]", **entity)
+                   unit="ids", text=f"{key}=[{', '.join(after)}]", program=program, pool=pool)
 
 
 _CHANGERS = {

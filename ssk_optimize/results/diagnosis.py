@@ -94,7 +94,7 @@ def diagnosis_frame(diagnosis: Diagnosis) -> pd.DataFrame:
                                            verified=option.verified, family=None, name=None,
                                            other_program=None))
     frame = pd.concat(parts, ignore_index=True).assign(scenario=diagnosis.scenario)
-    frame["year"] = pd.array(frame["year"], dtype="Int64")
+    frame["year"] = frame["year"].astype("Int64")
     order = frame[["rule", "name", "set"]].fillna("").astype(str)
     order["option"] = frame["option"].astype(int)  # 0 is the conflict: it comes first
     frame = frame.loc[order.sort_values(["option", "rule", "name", "set"], kind="stable").index]

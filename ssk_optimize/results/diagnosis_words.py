@@ -88,7 +88,8 @@ _CHANGES: dict[str, tuple[str, str]] = {
                         "{suggested} ({unit})",
                         "Lower the locked money of {program} from {pool}{year} from {current} to "
                         "{suggested} ({unit})"),
-    "pools.per_region": ("Turunkan batas minimum per wilayah {pool} dari {current} menjadi {suggested} ({unit})",
+    "pools.per_region": ("Turunkan batas minimum per wilayah {pool} dari {current} menjadi "
+                         "{suggested} ({unit})",
                          "Lower the per-region minimum of {pool} from {current} to {suggested} ({unit})"),
     "regions.targets": ("Turunkan target {indicator} {region}{year} dari {current} menjadi {suggested}",
                         "Lower the {indicator} target of {region}{year} from {current} to {suggested}"),

@@ -38,7 +38,7 @@ def summarise(scenario: Scenario) -> ScenarioSummary:
     })
     by_source = budgets.groupby("source").agg(pools=("budget", "size"), budget=("budget", "sum"))
     reach = capex.drop_duplicates(["program", "source"])
-    reach = reach.assign(need=reach["program"].map(need))
+    reach = reach.assign(need=reach["program"].map(need).astype(float))
     eligible = reach.groupby("source").agg(eligible_need=("need", "sum"),
                                            eligible_programs=("program", "size"))
     table = by_source.join(eligible, how="left").fillna(0).reset_index()
