@@ -118,17 +118,9 @@ def _locked(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[st
 
 
 def _per_region(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
-    ix = model.index
-    low = ix.pools.set_index("pool")["per_region_min"]
-    out = []
-    for pool_id, rows in part.groupby("pool", sort=True):
-        current = float(low.loc[str(pool_id)])
-        value = max(0.0, _down(current - float(rows["violation"].max()) * money))
-        out.append(_change("pools.per_region", pool=str(pool_id),
-                           path=("pools", str(pool_id), "per_region", "min"), current=current,
-                           suggested=value, unit=ix.scenario.money_unit,
-                           text=f"pools.{pool_id}.per_region.min={_fmt(value)}"))
-    return out
+    low = model.index.pools.set_index("pool")["per_region_min"]
+    return _one_figure(part, "pool", low, -money, "pools.per_region", "per_region.min",
+                       model.index.scenario.money_unit)
 
 
 def _targets(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
@@ -153,16 +145,25 @@ def _targets(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[s
 
 
 def _capacity(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
-    ix = model.index
-    limit = ix.programs.set_index("program")["max_per_year"]
+    limit = model.index.programs.set_index("program")["max_per_year"]
+    return _one_figure(part, "program", limit, 1.0, "programs.max_per_year", "max_per_year", "units")
+
+
+def _one_figure(part: pd.DataFrame, entity: str, figures: pd.Series, per_violation: float,
+                rule: str, key: str, unit: str) -> list[dict[str, object]]:
+    """One figure per pool or programme (``per_region.min``, ``max_per_year``) moved by its
+    largest violation times ``per_violation`` (negative: down, rounded down; positive: up)."""
     out = []
-    for program_id, rows in part.groupby("program", sort=True):
-        current = float(limit.loc[str(program_id)])
-        value = _up(current + float(rows["violation"].max()))
-        out.append(_change("programs.max_per_year", program=str(program_id),
-                           path=("programs", str(program_id), "max_per_year"), current=current,
-                           suggested=value, unit="units",
-                           text=f"programs.{program_id}.max_per_year={_fmt(value)}"))
+    for entity_id, rows in part.groupby(entity, sort=True):
+        name = str(entity_id)
+        current = float(figures.to_dict()[name])
+        moved = current + float(rows["violation"].max()) * per_violation
+        value = _up(moved) if per_violation > 0 else max(0.0, _down(moved))
+        section = "pools" if entity == "pool" else "programs"
+        out.append(_change(rule, path=(section, name, *key.split(".")), current=current,
+                           suggested=value, unit=unit, text=f"{section}.{name}.{key}={_fmt(value)}",
+                           program=name if entity == "program" else None,
+                           pool=name if entity == "pool" else None))
     return out
 
 

@@ -22,7 +22,8 @@ column bounds change between solves, so a backend that keeps state (HiGHS) warm-
   What remains is irreducible: dropping any one of its groups makes the rest feasible.
 
 A feasibility test is a solve with a zero objective; "infeasible or unbounded" then means
-infeasible (nothing can be unbounded), and a limit reached without a verdict stops the search.
+infeasible (nothing can be unbounded). A solve ending in a solver error is tried once more
+from scratch (without the warm start); a limit reached without a verdict stops the search.
 """
 
 from __future__ import annotations
@@ -164,6 +165,12 @@ class ConflictFinder:
         result = self._session.solve()
         self.solves += 1
         self.seconds += result.runtime
+        forget = getattr(self._session, "forget_basis", None)
+        if result.status is SolveStatus.ERROR and forget is not None:
+            forget()  # a warm start gone numerically wrong (HiGHS "Unknown"): once more, cold
+            result = self._session.solve()
+            self.solves += 1
+            self.seconds += result.runtime
         if result.status in _INFEASIBLE:
             return None
         if result.status is SolveStatus.OPTIMAL and result.x is not None:
