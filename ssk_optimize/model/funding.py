@@ -33,6 +33,7 @@ FloatArray = npt.NDArray[np.float64]
 FULL_TOL = 1e-6  # a share within this of full is full (formulation.md section 9)
 HOLD_REL = 1e-7  # held shares are loosened by this (run amounts are rounded to the rupiah)
 ACTIVE = 1e-7  # an elastic column above this (scaled units) is a rule that gave
+EARMARK_FLOOR = 1e-4  # earmarks below this share of the programme's full cost are dropped
 TIE = 1e-4  # equal money in two pools: the preferred source (objective.source_preference) first
 
 
@@ -210,7 +211,10 @@ def _earmarks(model: BuiltModel, p: int, x: FloatArray) -> pd.DataFrame:
     frame = pd.DataFrame({"pool": ix.pools["pool"].to_numpy(dtype=object)[fund["pool_row"].to_numpy()],
                           "year": ix.years[fund["t"].to_numpy()].astype(np.int64),
                           "amount": np.floor(amount * 100 + 1e-3) / 100})
-    return frame[frame["amount"] > 0].sort_values(["pool", "year"]).reset_index(drop=True)
+    # an earmark below 1e-4 of the programme's full cost is solver dust, not advice
+    full = float(np.nanmax(ix.cost[p]) * ix.programs["quantity"].to_numpy(dtype=float)[p])
+    keep = (frame["amount"] > 0) & (frame["amount"] >= EARMARK_FLOOR * full)
+    return frame[keep].sort_values(["pool", "year"]).reset_index(drop=True)
 
 
 def _no_added() -> pd.DataFrame:

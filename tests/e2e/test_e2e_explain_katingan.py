@@ -25,13 +25,17 @@ def test_every_waiting_programme_is_explained(explained: api.RunExplanation) -> 
     waiting = programs[programs["waiting_list"]].sort_values(["gap", "program"], ascending=[False, True])
     assert [e.program for e in explained.programmes] == waiting["program"].astype(str).tolist()
     text = "\n".join(explained.text)
+    pool_ids = set(read_run(explained.run.folder).tables.pools["pool"].astype(str))
     for item in explained.programmes:
         block = text[text.index(f"({item.program})\n"):]
-        detail = str(item.programme["limiting_detail"])
-        pools = [p for p in read_run(explained.run.folder).tables.pools["pool"].astype(str).unique()
-                 if p in detail]
-        named = any(p in block.split("4. What would fund it")[0] for p in pools)
-        assert named or item.change.status == "money_cannot_help", item.program
+        block = block[:block.index("\n\n")] if "\n\n" in block else block
+        # the binding pools: those the run's waiting-list detail says are used up
+        binding = {p for p in pool_ids if p in str(item.programme["limiting_detail"])}
+        assert binding, item.programme["limiting_detail"]
+        assert item.change.status == "funded", (item.program, item.change.detail)
+        raised = set(item.change.added["pool"])
+        assert raised and raised & binding, (item.program, raised, binding)
+        assert any(f"--set 'pools.{p}." in block for p in raised & binding), item.program
 
 
 def test_suggestions_fund_more_in_an_independent_re_solve(explained: api.RunExplanation) -> None:
@@ -47,4 +51,4 @@ def test_suggestions_fund_more_in_an_independent_re_solve(explained: api.RunExpl
         funded = after.tables.programs.set_index("program")["funded"]
         assert funded[item.program] > before[item.program] + 1e-6, (item.program, item.overrides)
         checked += 1
-    assert checked >= 3
+    assert checked == len(explained.programmes) == 14

@@ -20,6 +20,7 @@ import pytest
 from ssk_optimize.cli import cli
 from ssk_optimize.results.labels import number
 from ssk_optimize.results.reader import read_run
+from tests.results.test_results_report import wait_for_charts
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -82,6 +83,7 @@ def test_the_report_renders_offline_with_the_parquet_totals(browser: Any, runs: 
                                                             tmp_path: Path) -> None:
     page = _report(runs, tmp_path / "report.html")
     browser.get(page.as_uri())
+    wait_for_charts(browser, page.read_text(encoding="utf-8").count('<div class="chart" id="'))
     found = browser.execute_script("""
         const total = id => {
           const row = document.querySelector('#' + id + ' tr[data-row="total"]');

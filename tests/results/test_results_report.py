@@ -10,6 +10,7 @@ import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -241,6 +242,20 @@ def test_money_units_must_agree(runs: list[Run], tmp_path: Path) -> None:
     assert f">{total}<" in build_report([other], "id")  # miliar figures keep two decimals
 
 
+def wait_for_charts(driver: Any, charts: int, seconds: float = 60.0) -> None:
+    """Wait until Plotly has drawn ``charts`` charts (on a loaded machine drawing the page's
+    nine charts can outlast the load event); returns after ``seconds`` either way, so the
+    assertions that follow say what was missing."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    script = "return document.querySelectorAll('.js-plotly-plot').length"
+    try:
+        WebDriverWait(driver, seconds).until(lambda d: d.execute_script(script) >= charts)
+    except TimeoutException:
+        pass
+
+
 @pytest.mark.skipif(shutil.which("chromedriver") is None or shutil.which("chromium") is None,
                     reason="needs chromium and chromedriver (CI installs them)")
 def test_charts_render_in_a_browser(html_id: str, tmp_path: Path) -> None:
@@ -259,6 +274,7 @@ def test_charts_render_in_a_browser(html_id: str, tmp_path: Path) -> None:
     driver = webdriver.Chrome(service=Service(str(shutil.which("chromedriver"))), options=options)
     try:
         driver.get(path.as_uri())
+        wait_for_charts(driver, charts)
         drawn = driver.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
         bars = driver.execute_script(
             "return document.querySelectorAll('#chart-0-money .trace.bars').length")
