@@ -105,6 +105,8 @@ def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = Non
                         elastic.elastics["price"].to_numpy(dtype=float), options) as finder:
         clash = finder.conflict()
         whole = finder.needs_whole_numbers(clash)
+        solver_iis = finder.solver_subset(elastic.elastics["lp_row"].to_numpy(dtype=np.int64)) \
+            if not model.lp.is_mip else None
         found: list[Option] = []
         for name, levers in OPTIONS:
             if name == LAST_RESORT and found:
@@ -128,9 +130,10 @@ def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = Non
     conflict["where"] = [loaded.where(path) for path in conflict["path"]]
     conflict = conflict[["rule", "family", "name", "program", "pool", "region", "year",
                          "indicator", "other_program", "where"]]
+    agrees = None if solver_iis is None else solver_iis.tolist() == clash.tolist()
     return Diagnosis(loaded.scenario.scenario, loaded.scenario.money_unit, conflict, tuple(found),
                      linking=tuple(linking), solves=solves.solves,
-                     seconds=time.perf_counter() - clock)
+                     seconds=time.perf_counter() - clock, solver_iis_agrees=agrees)
 
 
 def _whole_unit_rows(model: BuiltModel, conflict: pd.DataFrame, linking: list[str],

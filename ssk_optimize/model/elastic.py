@@ -59,13 +59,14 @@ LEVERS: dict[tuple[str, str], str] = {
 class ElasticProgram:
     """The elastic LP and, per elastic column, what it relaxes.
 
-    ``elastics`` has one line per elastic column: ``col`` (in ``lp``), ``group`` (position in
-    ``groups``), ``side`` (lower|upper), ``lever`` (budget, commitment, target, capacity or
-    None), ``price`` (scaled money per unit of violation, levers only), ``row`` (the original
-    row it enters, -1 for a column bound) and ``bound_col`` (the original column whose bound it
-    replaces, -1 for a row). ``groups`` is the origins table of the relaxable rows and column
-    bounds (:func:`~ssk_optimize.model.origins.row_origins` / ``column_bounds`` columns plus
-    ``kind`` row|column and ``index``), one line per group.
+    ``elastics`` has one line per elastic column: ``col`` (in ``lp``), ``lp_row`` (the row
+    of ``lp`` it enters), ``group`` (position in ``groups``), ``side`` (lower|upper),
+    ``lever`` (budget, commitment, target, capacity, rule or None), ``price`` (scaled money
+    per unit of violation), ``row`` (the original row it enters, -1 for a column bound) and
+    ``bound_col`` (the original column whose bound it replaces, -1 for a row). ``groups`` is
+    the origins table of the relaxable rows and column bounds
+    (:func:`~ssk_optimize.model.origins.row_origins` / ``column_bounds`` columns plus ``kind``
+    row|column and ``index``), one line per group.
     """
 
     lp: LinearProgram
@@ -106,6 +107,10 @@ def elastic_program(model: BuiltModel) -> ElasticProgram:
     elastics["lever"] = [LEVERS.get((f, s)) for f, s in zip(family, elastics["side"], strict=True)]
     elastics["price"] = _prices(model, groups, elastics)
     elastics["col"] = lp.n_cols + np.arange(len(elastics), dtype=np.int64)
+    on_row = elastics["row"].to_numpy() >= 0
+    lp_row = elastics["row"].to_numpy(dtype=np.int64).copy()
+    lp_row[~on_row] = lp.n_rows + np.arange(int((~on_row).sum()), dtype=np.int64)
+    elastics["lp_row"] = lp_row  # the row of the elastic LP it enters (a bound's new row)
     return ElasticProgram(_augment(lp, elastics), lp.n_cols, elastics, groups)
 
 

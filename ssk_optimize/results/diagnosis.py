@@ -63,6 +63,9 @@ class Diagnosis:
     linking: tuple[str, ...] = ()  # programmes with columns in two or more of the clashing rules
     solves: int = 0
     seconds: float = 0.0
+    #: HiGHS' own IIS (``getIis``, LPs only) names the same rules: True, False, or None when
+    #: not computed (a MILP, another backend, or HiGHS found none)
+    solver_iis_agrees: bool | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -79,6 +82,7 @@ class Diagnosis:
                 "options": [{"name": o.name, "set": list(o.overrides), "verified": o.verified,
                              "budget_added": o.budget_added} for o in self.options],
                 "solves": self.solves, "seconds": round(self.seconds, 3),
+                "solver_iis_agrees": self.solver_iis_agrees,
                 "files": list(DIAGNOSIS_FILES)}
 
 

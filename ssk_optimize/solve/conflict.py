@@ -141,6 +141,26 @@ class ConflictFinder:
                 chunks += [chunk[half:], chunk[:half]]
         return np.flatnonzero(enforced).astype(np.int64)
 
+    def solver_subset(self, elastic_rows: IntArray) -> IntArray | None:
+        """The groups in the backend's own irreducible infeasible subset of the model with every
+        group enforced (HiGHS ``getIis``; None when the backend offers none or finds none).
+        ``elastic_rows[i]`` is the row elastic column ``i`` enters; rows and bounds of the
+        subset that belong to no group (definitions, natural bounds) are left out."""
+        subset = getattr(self._session, "irreducible_subset", None)
+        if subset is None:
+            return None
+        self._free(np.zeros(self._cols.size, dtype=bool))
+        found = subset()
+        if found is None:
+            return None
+        rows, cols = found
+        group_of_row = dict(zip(np.asarray(elastic_rows, dtype=np.int64).tolist(),
+                                self._groups.tolist(), strict=True))
+        group_of_col = dict(zip(self._cols.tolist(), self._groups.tolist(), strict=True))
+        groups = {group_of_row[r] for r in rows.tolist() if r in group_of_row}
+        groups |= {group_of_col[c] for c in cols.tolist() if c in group_of_col}
+        return np.array(sorted(groups), dtype=np.int64)
+
     def needs_whole_numbers(self, groups: IntArray) -> bool:
         """Whether ``groups`` clash only because some columns must be whole: true when they can
         all hold once every column may be fractional (then integrality is part of the conflict)."""

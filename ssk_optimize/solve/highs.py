@@ -334,6 +334,26 @@ class HighsSession:
         high[basic_rows] = np.where(upper_finite | ~lower_finite, np.inf, at)
         return RowRanging(low, high)
 
+    def irreducible_subset(self) -> tuple[IntArray, IntArray] | None:
+        """HiGHS' own irreducible infeasible subset of the current model (``getIis`` with the
+        irreducible strategy): the row and column indices in it, or None when HiGHS finds none
+        (a feasible model) or cannot compute one (it works on LPs only: integrality is set aside
+        for the call and put back). Its documentation calls the facility a prototype, so the
+        diagnosis uses it to cross-check its own filter, not instead of it."""
+        self._set_option("iis_strategy", int(highspy.IisStrategy.kIisStrategyIrreducible))
+        kept = self._integrality.copy()
+        if kept.any():
+            self.set_integrality(np.zeros(self._n_cols, dtype=bool))
+        try:
+            status, iis = self._highs.getIis()
+        finally:
+            if kept.any():
+                self.set_integrality(kept)
+        found = len(iis.row_index_) + len(iis.col_index_)
+        if status == highspy.HighsStatus.kError or not iis.valid_ or not found:
+            return None
+        return (np.asarray(iis.row_index_, dtype=np.int64), np.asarray(iis.col_index_, dtype=np.int64))
+
     def close(self) -> None:
         """Free the HiGHS model."""
         self._highs.clear()
