@@ -83,11 +83,15 @@ def origins(loaded: LoadedScenario, model: BuiltModel) -> pd.DataFrame:
     cols = column_bounds(model).rename(columns={"col": "index"}).assign(
         kind="column", family=None, other_program=None)
     table = pd.concat([rows, cols.drop(columns="value")], ignore_index=True)
-    paths = table["path"]
-    located = {path: loaded.where(path) for path in pd.unique(paths.to_numpy(dtype=object))}
-    table["where"] = paths.map(located)
+    table["where"] = _where(loaded, table["path"])
     return table[["kind", "index", "name", "family", "bound", "rule", "program", "pool", "region",
                   "year", "other_program", "indicator", "path", "where"]]
+
+
+def _where(loaded: LoadedScenario, paths: pd.Series) -> pd.Series:
+    """``file:line`` of each scenario path, each distinct path looked up once."""
+    located = {path: loaded.where(path) for path in pd.unique(paths.to_numpy(dtype=object))}
+    return paths.map(located)
 
 
 def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = None,
@@ -122,7 +126,7 @@ def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = Non
             changes = scenario_changes(model, elastic, relaxation.violation)
             if changes.empty or any(o.overrides == tuple(changes["set"]) for o in found):
                 continue
-            changes["where"] = [loaded.where(path) for path in changes["path"]]
+            changes["where"] = _where(loaded, changes["path"])
             found.append(Option(name, changes.drop(columns="path"),
                                 _feasible_with(loaded, tuple(changes["set"]), backend, options)))
         solves = finder.stats
@@ -132,7 +136,7 @@ def diagnose(loaded: LoadedScenario, model: BuiltModel, solver: str | None = Non
     linking = linking_programs(model, index[kind == "row"], index[kind == "column"])
     conflict = pd.concat([conflict, _whole_unit_rows(model, conflict, linking, whole)],
                          ignore_index=True)
-    conflict["where"] = [loaded.where(path) for path in conflict["path"]]
+    conflict["where"] = _where(loaded, conflict["path"])
     conflict = conflict[["rule", "family", "name", "program", "pool", "region", "year",
                          "indicator", "other_program", "where"]]
     agrees = None if solver_iis is None else solver_iis.tolist() == clash.tolist()

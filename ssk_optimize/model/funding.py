@@ -26,6 +26,7 @@ import pandas as pd
 
 from ssk_optimize.model.elastic import ElasticProgram, elastic_program
 from ssk_optimize.model.formulation import BuiltModel
+from ssk_optimize.model.relaxation import to_step
 from ssk_optimize.solve.base import SolverOptions, StageResult
 from ssk_optimize.solve.registry import get_backend
 
@@ -207,10 +208,10 @@ def _earmarks(model: BuiltModel, p: int, x: FloatArray) -> pd.DataFrame:
     ix = model.index
     fund = ix.fund[ix.fund["program_row"] == p]
     amount = x[fund["col"].to_numpy(dtype=np.int64)] * ix.money_scale
-    # floor to 2 decimals (solver tolerance, 1e-5, is not a cent less): 0.00 is no earmark
+    # down to the cent (solver tolerance is not a cent less): 0.00 is no earmark
     frame = pd.DataFrame({"pool": ix.pools["pool"].to_numpy(dtype=object)[fund["pool_row"].to_numpy()],
                           "year": ix.years[fund["t"].to_numpy()].astype(np.int64),
-                          "amount": np.floor(amount * 100 + 1e-3) / 100})
+                          "amount": to_step(amount, up=False)})
     # an earmark below 1e-4 of the programme's full cost is solver dust, not advice
     full = float(np.nanmax(ix.cost[p]) * ix.programs["quantity"].to_numpy(dtype=float)[p])
     keep = (frame["amount"] > 0) & (frame["amount"] >= EARMARK_FLOOR * full)

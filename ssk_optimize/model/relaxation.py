@@ -4,7 +4,8 @@ Each used lever becomes one change of one scenario value, with its ``--set`` tex
 the suggestion is ``ssk-opt solve FILE --set TEXT ...`` (formulation.md, Diagnosis):
 
 - ``pool_budget[b,t]`` upper (scaled money): ``pools.b.budget.t`` up; a projected pool's
-  ``pools.b.base.amount`` up by the largest yearly factor;
+  ``pools.b.base.amount``, the least whose projection covers every year that rises
+  (:func:`budget_changes`, which ``explain`` uses too);
 - ``quantity[p]`` lower (share of ``Q[p]``): ``programs.p.min_quantity`` down by ``e Q[p]``;
   ``whole[p]`` lower bound (units): ``programs.p.min_quantity`` down to a whole number;
 - ``fund[p,b,t]`` lower bound (locked, scaled money): ``programs.p.locked.t.b`` down;
@@ -18,12 +19,13 @@ the suggestion is ``ssk-opt solve FILE --set TEXT ...`` (formulation.md, Diagnos
   ``regions.r.baseline_om.t`` down.
 
 Money goes up to the next hundredth of the money unit (down for commitments), shares to the
-next 1e-4, so the figure a planner types is round and still restores feasibility.
+next 1e-4, whole units to a whole number (:func:`to_step`), so the figure a planner types is
+round and still restores feasibility.
 """
 
 from __future__ import annotations
 
-import math
+from typing import cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -58,28 +60,36 @@ def scenario_changes(model: BuiltModel, program: ElasticProgram,
 
 
 def _budget(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    added = part.assign(added=part["violation"].to_numpy(dtype=float) * money)
+    return budget_changes(model, added[["pool", "year", "added"]])
+
+
+def budget_changes(model: BuiltModel, added: pd.DataFrame) -> list[dict[str, object]]:
+    """Budget changes that give each pool-year of ``added`` (``pool, year, added`` in the money
+    unit) at least that much more: ``pools.B.budget.Y`` per year, or for a pool projected from
+    ``base`` one ``pools.B.base.amount``, the least whose projection covers every year that rises
+    (``max_Y (budget + added) / (1 + growth)^(Y - base.year)``, so its other years rise too).
+    Used by the diagnosis and by ``explain`` (:mod:`ssk_optimize.results.explain`)."""
     ix = model.index
     pools = {b.id: b for b in ix.scenario.pools}
     row_of = {b: i for i, b in enumerate(ix.pools["pool"])}
+    unit = ix.scenario.money_unit
     out = []
-    for pool_id, rows in part.groupby("pool", sort=True):
+    for pool_id, rows in added.groupby("pool", sort=True):
         pool = pools[str(pool_id)]
         years = rows["year"].to_numpy(dtype=np.int64)
-        current = ix.budget[row_of[str(pool_id)], years - int(ix.years[0])]
-        needed = current + rows["violation"].to_numpy(dtype=float) * money
-        if pool.base is not None and (current > 0).all():
-            factor = float(np.max(needed / current))
-            amount = _up(pool.base.amount * factor)
+        current = ix.budget[row_of[pool.id], years - int(ix.years[0])]
+        needed = current + rows["added"].to_numpy(dtype=float)
+        if pool.base is not None:
+            factor = (1.0 + float(pool.growth)) ** (years - int(pool.base.year)).astype(float)
+            amount = to_step(float(np.max(needed / factor)), up=True)
             out.append(_change("pools.budget", pool=pool.id, path=("pools", pool.id, "base", "amount"),
-                               current=pool.base.amount, suggested=amount, unit=ix.scenario.money_unit,
-                               text=f"pools.{pool.id}.base.amount={_fmt(amount)}"))
+                               current=pool.base.amount, suggested=amount, unit=unit))
             continue
         for year, now, need in zip(years, current, needed, strict=True):
-            value = _up(need)
             out.append(_change("pools.budget", pool=pool.id, year=int(year),
                                path=("pools", pool.id, "budget", int(year)), current=float(now),
-                               suggested=value, unit=ix.scenario.money_unit,
-                               text=f"pools.{pool.id}.budget.{int(year)}={_fmt(value)}"))
+                               suggested=to_step(float(need), up=True), unit=unit))
     return out
 
 
@@ -93,12 +103,11 @@ def _min_quantity(model: BuiltModel, part: pd.DataFrame, money: float) -> list[d
         shares = rows["family"].to_numpy() == "quantity"  # the row is in shares, the bound in units
         units = np.where(shares, units * float(program.quantity), units)
         fewer = float(units.max())
-        value = max(0.0, math.floor(round(current - fewer, 6)) if not program.divisible
-                    else _down(current - fewer))
+        step = 0.01 if program.divisible else 1.0
+        value = max(0.0, to_step(current - fewer, step, up=False))
         out.append(_change("programs.min_quantity", program=str(program_id),
                            path=("programs", str(program_id), "min_quantity"), current=current,
-                           suggested=value, unit="units",
-                           text=f"programs.{program_id}.min_quantity={_fmt(value)}"))
+                           suggested=value, unit="units"))
     return out
 
 
@@ -108,12 +117,11 @@ def _locked(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[st
     locked = _lookup(ix.fund, "col", "locked", part["index"])
     out = []
     for current, (_, line) in zip(locked, part.iterrows(), strict=True):
-        value = max(0.0, _down(current - float(line["violation"]) * money))
+        value = max(0.0, to_step(current - float(line["violation"]) * money, up=False))
         p, b, year = str(line["program"]), str(line["pool"]), int(line["year"])
         out.append(_change("programs.locked", program=p, pool=b, year=year,
                            path=("programs", p, "locked", year, b), current=current,
-                           suggested=value, unit=ix.scenario.money_unit,
-                           text=f"programs.{p}.locked.{year}.{b}={_fmt(value)}"))
+                           suggested=value, unit=ix.scenario.money_unit))
     return out
 
 
@@ -135,12 +143,11 @@ def _targets(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[s
         if target is None or target.trajectory is not None or year not in target.shares:
             return [_change("objective.hard_targets", path=("objective", "hard_targets"),
                             current=1.0, suggested=0.0, unit="flag",
-                            text="objective.hard_targets=false")]
-        value = max(0.0, math.floor(round((current - float(line["violation"])) * 1e4, 6)) / 1e4)
+                            value="false")]
+        value = max(0.0, to_step(current - float(line["violation"]), 1e-4, up=False))
         out.append(_change("regions.targets", region=region, year=year, indicator=indicator,
                            path=("regions", region, "targets", indicator, year), current=current,
-                           suggested=value, unit="share",
-                           text=f"regions.{region}.targets.{indicator}.{year}={_fmt(value)}"))
+                           suggested=value, unit="share"))
     return out
 
 
@@ -154,48 +161,48 @@ def _one_figure(part: pd.DataFrame, entity: str, figures: pd.Series, per_violati
     """One figure per pool or programme (``per_region.min``, ``max_per_year``) moved by its
     largest violation times ``per_violation`` (negative: down, rounded down; positive: up)."""
     out = []
+    known = figures.to_dict()
+    section = "pools" if entity == "pool" else "programs"
     for entity_id, rows in part.groupby(entity, sort=True):
         name = str(entity_id)
-        current = float(figures.to_dict()[name])
+        current = float(known[name])
         moved = current + float(rows["violation"].max()) * per_violation
-        value = _up(moved) if per_violation > 0 else max(0.0, _down(moved))
-        section = "pools" if entity == "pool" else "programs"
+        value = max(0.0, to_step(moved, up=per_violation > 0))
         out.append(_change(rule, path=(section, name, *key.split(".")), current=current,
-                           suggested=value, unit=unit, text=f"{section}.{name}.{key}={_fmt(value)}",
+                           suggested=value, unit=unit,
                            program=name if entity == "program" else None,
                            pool=name if entity == "pool" else None))
     return out
 
 
 def _requires(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
-    programs = {p.id: p for p in model.index.scenario.programs}
-    out = []
-    for program_id, rows in part.groupby("program", sort=True):
-        program = programs[str(program_id)]
-        left = [q for q in program.requires if q not in set(rows["other_program"])]
-        out.append(_listing("programs.requires", ("programs", program.id, "requires"),
-                            f"programs.{program.id}.requires", program.requires, left,
-                            program=program.id))
-    return out
+    return _without(model, part, "programs.requires", "requires")
 
 
 def _excludes(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
+    return _without(model, part, "programs.excludes", "excludes")
+
+
+def _without(model: BuiltModel, part: pd.DataFrame, rule: str, key: str) -> list[dict[str, object]]:
+    """The list ``key`` of the programme whose rows gave (the row's origin path names the
+    programme that declares it; for an exclusion either of the pair may), without the other
+    programmes of those rows."""
     programs = {p.id: p for p in model.index.scenario.programs}
     out = []
-    for _, line in part.iterrows():
-        a, b = str(line["program"]), str(line["other_program"])
-        owner, other = (a, b) if b in programs[a].excludes else (b, a)
-        listed = programs[owner].excludes
-        out.append(_listing("programs.excludes", ("programs", owner, "excludes"),
-                            f"programs.{owner}.excludes", listed, [q for q in listed if q != other],
-                            program=owner))
+    for group, rows in part.groupby("path", sort=True):
+        path = cast(tuple[object, ...], group)
+        owner = programs[str(path[1])]
+        listed = getattr(owner, key)
+        dropped = set(rows["program"]) | set(rows["other_program"])
+        out.append(_listing(rule, path, listed, [q for q in listed if q not in dropped],
+                            program=owner.id))
     return out
 
 
 def _pool_requires(model: BuiltModel, part: pd.DataFrame, money: float) -> list[dict[str, object]]:
     pools = {b.id: b for b in model.index.scenario.pools}
-    return [_listing("pools.requires", ("pools", str(b), "requires"), f"pools.{b}.requires",
-                     pools[str(b)].requires, [], pool=str(b))
+    return [_listing("pools.requires", ("pools", str(b), "requires"), pools[str(b)].requires, [],
+                     pool=str(b))
             for b in sorted(set(part["pool"]))]
 
 
@@ -210,11 +217,10 @@ def _baseline_om(model: BuiltModel, part: pd.DataFrame, money: float) -> list[di
     out = []
     for current, (_, line) in zip(amounts, part.iterrows(), strict=True):
         region, year = str(line["region"]), int(line["year"])
-        value = max(0.0, _down(current - float(line["violation"]) * money))
+        value = max(0.0, to_step(current - float(line["violation"]) * money, up=False))
         out.append(_change("regions.baseline_om", region=region, year=year,
                            path=("regions", region, "baseline_om", year), current=current,
-                           suggested=value, unit=ix.scenario.money_unit,
-                           text=f"regions.{region}.baseline_om.{year}={_fmt(value)}"))
+                           suggested=value, unit=ix.scenario.money_unit))
     return out
 
 
@@ -223,12 +229,11 @@ def _lookup(frame: pd.DataFrame, key: str, value: str, keys: object) -> npt.NDAr
     return frame.set_index(key)[value].reindex(list(keys)).to_numpy(dtype=float)  # type: ignore[call-overload]
 
 
-def _listing(rule: str, path: tuple[object, ...], key: str, before: tuple[str, ...],
-             after: list[str], program: str | None = None,
-             pool: str | None = None) -> dict[str, object]:
+def _listing(rule: str, path: tuple[object, ...], before: tuple[str, ...], after: list[str],
+             program: str | None = None, pool: str | None = None) -> dict[str, object]:
     """A change of a list of ids (requires, excludes): ``current``/``suggested`` are counts."""
     return _change(rule, path=path, current=float(len(before)), suggested=float(len(after)),
-                   unit="ids", text=f"{key}=[{', '.join(after)}]", program=program, pool=pool)
+                   unit="ids", value=f"[{', '.join(after)}]", program=program, pool=pool)
 
 
 _CHANGERS = {
@@ -240,24 +245,33 @@ _CHANGERS = {
 
 
 def _change(rule: str, *, path: tuple[object, ...], current: float, suggested: float, unit: str,
-            text: str, program: str | None = None, pool: str | None = None,
+            value: str | None = None, program: str | None = None, pool: str | None = None,
             region: str | None = None, year: int | None = None,
             indicator: str | None = None) -> dict[str, object]:
+    """One change; its ``--set`` text is the dotted ``path`` = ``value`` (default: the
+    suggested figure as :func:`figure_text` writes it)."""
+    text = f"{'.'.join(map(str, path))}={figure_text(suggested) if value is None else value}"
     return {"rule": rule, "program": program, "pool": pool, "region": region, "year": year,
             "indicator": indicator, "path": path, "current": current, "suggested": suggested,
             "unit": unit, "set": text}
 
 
-def _up(value: float) -> float:
-    """Up to the next hundredth (float noise below 1e-6 of a hundredth is not rounded up)."""
-    return math.ceil(round(value * 100, 6)) / 100
+@overload
+def to_step(value: float, step: float = ..., *, up: bool) -> float: ...
+@overload
+def to_step(value: npt.NDArray[np.float64], step: float = ..., *,
+            up: bool) -> npt.NDArray[np.float64]: ...
+def to_step(value: float | npt.NDArray[np.float64], step: float = 0.01, *,
+            up: bool) -> float | npt.NDArray[np.float64]:
+    """``value`` up (or down) to a multiple of ``step`` (a hundredth of the money unit by
+    default): what a planner types, still on the safe side. Solver noise below 1e-3 of a step is
+    not a step (formulation.md, Diagnosis and Explain). Floats or arrays."""
+    per = round(1.0 / step)
+    scaled = np.asarray(value, dtype=float) * per
+    stepped = (np.ceil(scaled - 1e-3) if up else np.floor(scaled + 1e-3)) / per
+    return stepped if isinstance(value, np.ndarray) else float(stepped)
 
 
-def _down(value: float) -> float:
-    """Down to the hundredth below (float noise below 1e-6 of a hundredth is not rounded down)."""
-    return math.floor(round(value * 100, 6)) / 100
-
-
-def _fmt(value: float) -> str:
+def figure_text(value: float) -> str:
     """A figure as YAML reads it back exactly: integers without ``.0``."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))

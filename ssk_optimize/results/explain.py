@@ -30,7 +30,9 @@ from ssk_optimize.errors import UsageError
 from ssk_optimize.model.elastic import ElasticProgram
 from ssk_optimize.model.formulation import BuiltModel
 from ssk_optimize.model.funding import FundingChange, funding_change
+from ssk_optimize.model.relaxation import budget_changes, figure_text
 from ssk_optimize.results.reader import Run
+from ssk_optimize.results.summary import waiting_order
 from ssk_optimize.scenario.eligibility import pool_reasons
 
 TOP_USERS = 5
@@ -83,8 +85,7 @@ class ProgrammeExplanation:
 
 def waiting_programmes(programs: pd.DataFrame) -> list[str]:
     """The waiting list in the solve summary's order: by gap, largest first, ties by id."""
-    waiting = programs[programs["waiting_list"].astype(bool)]
-    return waiting.sort_values(["gap", "program"], ascending=[False, True])["program"].astype(str).tolist()
+    return waiting_order(programs)["program"].astype(str).tolist()
 
 
 def check_program(programs: pd.DataFrame, program: str, folder: object) -> None:
@@ -155,21 +156,10 @@ def suggestion_overrides(model: BuiltModel, program: str, change: FundingChange)
     """
     if change.status != "funded":
         return ()
-    pools = {b.id: b for b in model.index.scenario.pools}
-    texts: list[str] = []
-    for pool, part in change.added.groupby("pool", sort=True):
-        spec = pools[str(pool)]
-        new = part["budget"].to_numpy(dtype=float) + part["added"].to_numpy(dtype=float)
-        if spec.base is not None:
-            growth = 1.0 + float(spec.growth)
-            factor = growth ** (part["year"].to_numpy(dtype=float) - float(spec.base.year))
-            texts.append(f"pools.{pool}.base.amount={_up(float(np.max(new / factor)))}")
-            continue
-        for year, value in zip(part["year"], new, strict=True):
-            texts.append(f"pools.{pool}.budget.{int(year)}={_up(float(value))}")
+    texts = [str(c["set"]) for c in budget_changes(model, change.added)]
     for pool, year, amount in zip(change.earmarks["pool"], change.earmarks["year"],
                                   change.earmarks["amount"], strict=True):
-        texts.append(f"programs.{program}.locked.{int(year)}.{pool}={_fmt(float(amount))}")
+        texts.append(f"programs.{program}.locked.{int(year)}.{pool}={figure_text(float(amount))}")
     return tuple(texts)
 
 
@@ -181,18 +171,8 @@ def _rule_change(model: BuiltModel, p: int, change: FundingChange) -> str | None
     programs = model.index.programs
     if "max_per_year" in families:
         quantity = float(programs["quantity"].iloc[p])
-        return f"programs.{programs['program'].iloc[p]}.max_per_year={_fmt(quantity)}"
+        return f"programs.{programs['program'].iloc[p]}.max_per_year={figure_text(quantity)}"
     return None
-
-
-def _up(value: float) -> str:
-    """Rounded up to 2 decimals (a budget must cover the need)."""
-    return _fmt(math.ceil(value * 100 - 1e-3) / 100)
-
-
-def _fmt(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def explanation_json(explanations: list[ProgrammeExplanation], run: Run) -> dict[str, Any]:

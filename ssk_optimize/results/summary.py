@@ -31,13 +31,19 @@ def programme_labels(programs: pd.DataFrame) -> pd.Series:
     return names.where(~repeated, names + " (" + ids + ")")
 
 
+def waiting_order(programs: pd.DataFrame) -> pd.DataFrame:
+    """The waiting programmes (rows of the programs table) by gap, largest first, ties by id:
+    the order of the solve summary, the report and ``explain``."""
+    waiting = programs[programs["waiting_list"].astype(bool)]
+    return waiting.sort_values(["gap", "program"], ascending=[False, True])
+
+
 def waiting_list(programs: pd.DataFrame, top: int) -> tuple[int, pd.DataFrame]:
     """The number of waiting programmes and the ``top`` of them by gap (ties by id).
 
     Columns: program, label, funded_share, gap, limiting_reason, detail.
     """
-    waiting = programs[programs["waiting_list"].astype(bool)]
-    waiting = waiting.sort_values(["gap", "program"], ascending=[False, True])
+    waiting = waiting_order(programs)
     labels = programme_labels(programs).loc[waiting.index]
     shown = waiting.head(max(top, 0))
     names = programs["name"].where(programs["name"].map(_given), programs["program"]).astype(str)

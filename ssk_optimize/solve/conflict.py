@@ -79,6 +79,7 @@ class ConflictFinder:
         self._cols = np.asarray(elastic_cols, dtype=np.int64)
         self._groups = np.asarray(groups, dtype=np.int64)
         self._prices = np.asarray(prices, dtype=float)
+        self._n_groups = int(self._groups.max(initial=-1)) + 1
         self._options = options
         self._integrality = lp.integrality.copy()
         self.solves = 0
@@ -117,7 +118,7 @@ class ConflictFinder:
         weights = np.zeros(self._n_cols)
         weights[self._cols] = 1.0
         self._session.set_objective(weights, "min")
-        enforced = np.zeros(int(self._groups.max(initial=-1)) + 1, dtype=bool)
+        enforced = np.zeros(self._n_groups, dtype=bool)
         while True:
             self._free(~enforced[self._groups])
             result = self._solve()
@@ -166,7 +167,7 @@ class ConflictFinder:
         all hold once every column may be fractional (then integrality is part of the conflict)."""
         if not self._integrality.any():
             return False
-        enforced = np.zeros(int(self._groups.max(initial=-1)) + 1, dtype=bool)
+        enforced = np.zeros(self._n_groups, dtype=bool)
         enforced[groups] = True
         self._session.set_objective(np.zeros(self._n_cols), "min")
         self._free(~enforced[self._groups])
